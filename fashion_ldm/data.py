@@ -42,14 +42,14 @@ def default_data_dir() -> Path:
 # %% ../nbs/00_data.ipynb #184ad5cb
 def _missing_files(root: Path, train: bool) -> list[str]:
     raw = root / 'FashionMNIST' / 'raw'
-    return [f for f in RAW_FILES[train] if not (raw / f).is_file()]
+    return [f for f in RAW_FILES[train] if not (raw / f).is_file() or (raw / f).stat().st_size == 0]
 
 def load_fashion_mnist(train: bool = True, root: str | Path | None = None, download: bool = True):
     "Images as one uint8 tensor `[N, 28, 28]` and labels as int64 `[N]`, read from `root` (see `default_data_dir`)."
     root = Path(root).expanduser() if root is not None else default_data_dir()
     missing = _missing_files(root, train)
     if missing:
-        reason = 'download=False'
+        reason = 'downloading was turned off'
         if download:
             try:
                 with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
