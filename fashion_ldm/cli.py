@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--train-images', type=int, help='train on a class-balanced subset of this many images')
     t.add_argument('--seed', type=int, default=0, help='random seed (default: 0)')
     t.add_argument('--device', default='auto', choices=['auto', 'cpu', 'cuda', 'mps'], help='default: auto (cuda, then mps, then cpu)')
-    t.add_argument('--stage', default='all', choices=['vae', 'diffusion', 'all'], help='which stage(s) to train (default: all)')
+    t.add_argument('--stage', choices=['vae', 'diffusion', 'all'], help='which stage(s) to train (default: all; with --resume, the saved one)')
     t.add_argument('--resume', action='store_true', help='continue the run in --out from its last checkpoint')
     t.add_argument('--checkpoint-every', type=int, default=200, help='steps between checkpoints (default: 200)')
     t.add_argument('--compile', action='store_true', help='torch.compile the denoiser (useful on CUDA)')
@@ -71,7 +71,7 @@ def writable_path(path: str | Path) -> Path:
 
 def cmd_train(args) -> int:
     if args.resume:
-        trainer = Trainer.resume(args.out, device=args.device)
+        trainer = Trainer.resume(args.out, device=args.device, stage=args.stage)
         print(f'resuming {args.out}: stage {trainer.stage}, epoch {trainer.epoch + 1}, batch {trainer.batch}')
     else:
         for name in ('epochs_vae', 'epochs_diffusion', 'batch_size', 'train_images', 'checkpoint_every'):
@@ -80,11 +80,11 @@ def cmd_train(args) -> int:
                 raise ValueError(f"--{name.replace('_', '-')} must be {'>= 0' if name.startswith('epochs') else '>= 1'}, got {v}")
         writable_path(Path(args.out) / 'checkpoint_last.pt')
         cfg = RunConfig.from_preset(args.preset, args.epochs_vae, args.epochs_diffusion, args.batch_size, args.train_images,
-                                    out=args.out, seed=args.seed, device=args.device, stage=args.stage, data=args.data, download=args.download,
+                                    out=args.out, seed=args.seed, device=args.device, stage=args.stage or 'all', data=args.data, download=args.download,
                                     checkpoint_every=args.checkpoint_every, compile=args.compile)
         trainer = Trainer(cfg)
     final = trainer.fit()
-    print(f'wrote {final}')
+    print(f'wrote {final}' + ('' if final.name == FINAL_NAME else '; train the diffusion stage with --resume --stage diffusion'))
     return 0
 
 def cmd_sample(args) -> int:

@@ -35,12 +35,13 @@ def hybrid_loss(pred: torch.Tensor, target: torch.Tensor, weight: torch.Tensor, 
 # %% ../nbs/04_loss.ipynb #b305ca2c
 def diffusion_loss(denoiser: nn.Module, z0: torch.Tensor, y: torch.Tensor, alpha_bar: torch.Tensor,
                    generator: torch.Generator | None = None, p_uncond: float = 0.1,
-                   weighting: str = 'noise_level', cos_weight: float = 0.1) -> torch.Tensor:
+                   weighting: str = 'noise_level', cos_weight: float = 0.1, null_class: int | None = None) -> torch.Tensor:
     "The denoiser's loss on clean latents `z0` with classes `y`; randomness from `generator`."
     n, device = len(z0), z0.device
+    null_class = denoiser.num_classes if null_class is None else null_class   # pass it when `denoiser` is wrapped (DDP)
     t = torch.randint(0, len(alpha_bar), (n,), generator=generator).to(device)
     noise = torch.randn(z0.shape, generator=generator).to(device)
     drop = torch.rand(n, generator=generator).to(device) < p_uncond
-    y = torch.where(drop, torch.full_like(y, denoiser.num_classes), y)
+    y = torch.where(drop, torch.full_like(y, null_class), y)
     pred = denoiser(q_sample(z0, t, noise, alpha_bar), t, y)
     return hybrid_loss(pred.float(), noise, loss_weight(alpha_bar.to(device)[t], weighting), cos_weight)

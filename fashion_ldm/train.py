@@ -10,7 +10,7 @@ import math
 import os
 import signal
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from .data import CLASS_NAMES, Preset, get_device, get_preset, save_grid, to_unit_range, training_data
 from .ema import EMA, warmup_cosine_scheduler
-from .ldm import LATENT_CLIP, LatentDiffusionModel, class_labels, encode_dataset
+from .ldm import LatentDiffusionModel, encode_dataset
 from .loss import diffusion_loss
 from .schedule import NoiseSchedule
 from .unet import LatentUNetDenoiser
@@ -28,7 +28,7 @@ from .vae import VAE, fit_scale_factor, vae_loss
 # %% auto #0
 __all__ = ['CHECKPOINT_FORMAT', 'FINAL_NAME', 'LAST_NAME', 'STAGES', 'CheckpointError', 'save_checkpoint', 'load_checkpoint',
            'load_state', 'architecture_from_state', 'model_from_checkpoint', 'RunConfig', 'TrainingStopped',
-           'epoch_permutation', 'Trainer']
+           'epoch_permutation', 'init_distributed', 'agree_any', 'replicas_agree', 'LiveLossPlot', 'Trainer']
 
 # %% ../nbs/08_training.ipynb #d4779f9b
 CHECKPOINT_FORMAT = 'fashion_ldm/1'
@@ -126,10 +126,10 @@ def epoch_permutation(n: int, seed: int, epoch: int) -> torch.Tensor:
     "The data order of `epoch`, recomputable from the seed alone."
     return torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
 
-def _finite_step(model: nn.Module, loss: torch.Tensor, opt, sched, max_norm: float = 1.0) -> bool:
+def _finite_step(model: nn.Module, loss: torch.Tensor, opt, sched, max_norm: float = 1.0, loss_ok: bool | None = None) -> bool:
     "Backward, clip, and step only if loss and gradient norm are finite; True if the step was taken."
     opt.zero_grad(set_to_none=True)
-    if not torch.isfinite(loss): return False
+    if not (torch.isfinite(loss).item() if loss_ok is None else loss_ok): return False
     loss.backward()
     norm = nn.utils.clip_grad_norm_(model.parameters(), max_norm)
     if not torch.isfinite(norm):
@@ -138,13 +138,63 @@ def _finite_step(model: nn.Module, loss: torch.Tensor, opt, sched, max_norm: flo
     opt.step(); sched.step()
     return True
 
+# %% ../nbs/08_training.ipynb #e4dd0138
+def init_distributed(device: torch.device) -> tuple[int, int, torch.device]:
+    "Rank, world size and this process's device; joins the process group when started by torchrun."
+    world = int(os.environ.get('WORLD_SIZE', '1'))
+    if world == 1: return 0, 1, device
+    import torch.distributed as dist
+    if device.type == 'cuda':
+        device = torch.device('cuda', int(os.environ.get('LOCAL_RANK', '0')))
+        torch.cuda.set_device(device)
+    if not dist.is_initialized(): dist.init_process_group('nccl' if device.type == 'cuda' else 'gloo')
+    return dist.get_rank(), world, device
+
+def agree_any(flags: list[bool], world: int, device: torch.device) -> list[bool]:
+    "For each flag, whether any process raised it (an all-reduce of the maximum)."
+    if world == 1: return flags
+    import torch.distributed as dist
+    t = torch.tensor([float(f) for f in flags], device=device)
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return [bool(v) for v in t.tolist()]
+
+def replicas_agree(model: nn.Module, world: int) -> bool:
+    "Whether every process holds exactly the same parameters as rank 0 (True when alone)."
+    if world == 1: return True
+    import torch.distributed as dist
+    flat = torch.cat([p.detach().float().flatten() for p in model.parameters()])
+    gathered = [torch.empty_like(flat) for _ in range(world)]
+    dist.all_gather(gathered, flat)
+    return all(torch.equal(g, gathered[0]) for g in gathered)
+
+# %% ../nbs/08_training.ipynb #91449038
+class LiveLossPlot:
+    "A loss-against-step plot, redrawn in place in a notebook every `every` steps."
+    def __init__(self, every: int = 25, title: str = 'training loss'):
+        import matplotlib.pyplot as plt
+        from IPython.display import display
+        self.every, self.steps, self.losses = every, [], []
+        self.fig, self.ax = plt.subplots(figsize=(6, 2.5))
+        self.ax.set_title(title); self.ax.set_xlabel('step'); self.ax.set_yscale('log')
+        (self.line,) = self.ax.plot([], [])
+        plt.close(self.fig)
+        self.handle = display(self.fig, display_id=True)
+
+    def update(self, step: int, loss: float, force: bool = False) -> None:
+        self.steps.append(step); self.losses.append(loss)
+        if force or len(self.steps) % self.every == 0:
+            self.line.set_data(self.steps, self.losses)
+            self.ax.relim(); self.ax.autoscale_view()
+            if self.handle is not None: self.handle.update(self.fig)
+
 # %% ../nbs/08_training.ipynb #88a08be4
 class Trainer:
     "Two-stage training (VAE, then diffusion with the VAE frozen) with checkpoints, exact resume and a NaN guard."
     def __init__(self, cfg: RunConfig, images: torch.Tensor | None = None, labels: torch.Tensor | None = None):
         self.cfg, p = cfg, cfg.p
         self.out = Path(cfg.out)
-        self.device = get_device(cfg.device)
+        self.rank, self.world, self.device = init_distributed(get_device(cfg.device))
+        self.is_main = self.rank == 0
         if images is None: images, labels = training_data(p, cfg.data, cfg.seed, cfg.download)
         self.images, self.labels = images, labels
         torch.manual_seed(cfg.seed)
@@ -152,14 +202,19 @@ class Trainer:
         self.denoiser = LatentUNetDenoiser(p.latent_dim, len(CLASS_NAMES), p.time_dim, p.latent_channels).to(self.device)
         self.schedule = NoiseSchedule.cosine(1000)
         self.ema = EMA(self.denoiser, p.ema_decay)
+        # the compiled module shares its parameters with self.denoiser; checkpoints save the plain one
+        self.train_denoiser = torch.compile(self.denoiser) if cfg.compile else self.denoiser
         self.stage = 'diffusion' if cfg.stage == 'diffusion' else 'vae'
         self.epoch = self.batch = self.step = self.bad_steps = self.bad_in_row = 0
-        self.gen = torch.Generator().manual_seed(cfg.seed)
+        self.gen = torch.Generator().manual_seed(cfg.seed + 7919 * self.rank)   # each rank its own noise
         self.stop_requested = None
         self._new_optimizer()
 
     # --- optimiser per stage -------------------------------------------------
-    def _steps_per_epoch(self) -> int: return math.ceil(len(self.images) / self.cfg.p.batch_size)
+    def _steps_per_epoch(self) -> int:
+        "Batches per epoch; with several processes each step uses `batch_size` images per process."
+        if self.world == 1: return math.ceil(len(self.images) / self.cfg.p.batch_size)
+        return max(1, len(self.images) // (self.cfg.p.batch_size * self.world))
     def _epochs(self) -> int: return self.cfg.p.vae_epochs if self.stage == 'vae' else self.cfg.p.diffusion_epochs
 
     def _new_optimizer(self):
@@ -190,30 +245,36 @@ class Trainer:
 
     @classmethod
     def resume(cls, out: str | Path, images=None, labels=None, **overrides) -> 'Trainer':
-        "A trainer restored from `out/checkpoint_last.pt`."
+        "A trainer restored from `out/checkpoint_last.pt`; `overrides` (e.g. device, stage) replace saved settings."
         path = Path(out) / LAST_NAME
         state = load_checkpoint(path, required=('format', 'config', 'vae', 'denoiser', 'optimizer', 'rng'))
-        cfg = RunConfig(**{**state['config'], **overrides})
+        cfg = RunConfig(**{**state['config'], **{k: v for k, v in overrides.items() if v is not None}})
         trainer = cls(cfg, images, labels)
         trainer.load_state_dict(state, path)
         return trainer
 
-    def save(self) -> Path: return save_checkpoint(self.state_dict(), self.out / LAST_NAME)
+    def save(self) -> Path:
+        "Write the training checkpoint (rank 0 only)."
+        path = self.out / LAST_NAME
+        return save_checkpoint(self.state_dict(), path) if self.is_main else path
 
     def save_final(self) -> Path:
-        "The seed's layout: 'vae' and 'ema_denoiser', plus the raw denoiser, schedule and config."
+        "The seed's layout: 'vae' and 'ema_denoiser', plus the raw denoiser, schedule and config (rank 0 only)."
+        if not self.is_main: return self.out / FINAL_NAME
         return save_checkpoint({'format': CHECKPOINT_FORMAT, 'vae': self.vae.state_dict(),
                                 'ema_denoiser': self.ema.model.state_dict(), 'denoiser': self.denoiser.state_dict(),
                                 'betas': self.schedule.betas, 'config': asdict(self.cfg)}, self.out / FINAL_NAME)
 
     # --- logging and pictures ------------------------------------------------
     def log(self, **row) -> None:
+        if not self.is_main: return
         self.out.mkdir(parents=True, exist_ok=True)
         with open(self.out / 'metrics.jsonl', 'a') as f: f.write(json.dumps({'time': time.time(), **row}) + '\n')
 
     @torch.no_grad()
     def pictures(self) -> None:
         "Reconstructions (VAE stage) or a per-class sample grid (diffusion stage) for this epoch."
+        if not self.is_main: return
         tag = f'{self.stage}_epoch{self.epoch + 1:03d}.png'
         self.vae.eval()
         if self.stage == 'vae':
@@ -231,42 +292,57 @@ class Trainer:
         self.vae.eval().requires_grad_(False)
         return encode_dataset(self.vae, self.images, device=self.device), self.labels
 
-    def _step_loss(self, xb, yb):
-        if self.stage == 'vae': return vae_loss(self.vae, xb, generator=self.gen)[0]
-        return diffusion_loss(self.denoiser, xb, yb, self.schedule.alpha_bar.to(self.device), self.gen)
+    def _step_loss(self, model: nn.Module, xb, yb):
+        "The stage's loss for `model` (the VAE or denoiser, possibly wrapped), under bf16 autocast on CUDA."
+        with torch.autocast('cuda', dtype=torch.bfloat16, enabled=self.device.type == 'cuda'):
+            if self.stage == 'vae': return vae_loss(model, xb, generator=self.gen)[0].float()
+            return diffusion_loss(model, xb, yb, self.schedule.alpha_bar.to(self.device), self.gen,
+                                  null_class=self.denoiser.num_classes)
+
+    def _wrapped(self, model: nn.Module) -> nn.Module:
+        "The module the training step calls: compiled and/or wrapped in DDP."
+        if self.stage == 'diffusion': model = self.train_denoiser
+        if self.world == 1: return model
+        from torch.nn.parallel import DistributedDataParallel
+        return DistributedDataParallel(model, device_ids=[self.device.index] if self.device.type == 'cuda' else None)
 
     def _handle_signal(self, signum, frame): self.stop_requested = signal.Signals(signum).name
 
-    def fit(self, max_steps: int | None = None, progress: bool = True, corrupt_batch=None) -> Path:
+    def fit(self, max_steps: int | None = None, progress: bool = True, plot: bool = False, corrupt_batch=None) -> Path:
         "Train to the end (or `max_steps` more steps); returns the final checkpoint's path. `corrupt_batch(step, x)` is a test hook."
         old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
             for s in old: signal.signal(s, self._handle_signal)
         except ValueError: old = {}   # not the main thread: no signal handling
-        try: return self._fit(max_steps, progress, corrupt_batch)
+        live = LiveLossPlot(title=f'training loss ({self.cfg.p.name} preset)') if plot and self.is_main else None
+        try: return self._fit(max_steps, progress, corrupt_batch, live)
         finally:
             for s, h in old.items(): signal.signal(s, h)
 
-    def _fit(self, max_steps, progress, corrupt_batch) -> Path:
+    def _fit(self, max_steps, progress, corrupt_batch, live) -> Path:
         steps_done, stages = 0, (['vae', 'diffusion'] if self.cfg.stage == 'all' else [self.cfg.stage])
         while True:
             data, labels = self._stage_data()
             if self.stage == 'diffusion' and self.vae.scale_factor.item() == 1.0 and self.epoch == 0 and self.batch == 0:
                 raise TrainingStopped('the diffusion stage needs a trained VAE: run --stage vae (or all) first')
             model = self.vae if self.stage == 'vae' else self.denoiser
+            step_model = self._wrapped(model)
             bs, n = self.cfg.p.batch_size, len(data)
             while self.epoch < self._epochs():
                 model.train()
                 order = epoch_permutation(n, self.cfg.seed, self.epoch)
-                nb, losses, t0 = self._steps_per_epoch(), [], time.time()
+                nb, losses, t0, self._first_batch = self._steps_per_epoch(), [], time.time(), self.batch
                 bar = tqdm(range(self.batch, nb), desc=f'{self.stage} {self.epoch + 1}/{self._epochs()}',
-                           disable=not progress, leave=False)
+                           disable=not (progress and self.is_main), leave=False)
                 for b in bar:
-                    idx = order[b * bs:(b + 1) * bs]
+                    start = (b * self.world + self.rank) * bs
+                    idx = order[start:start + bs]
                     xb, yb = data[idx].to(self.device), labels[idx].to(self.device)
                     if corrupt_batch is not None: xb = corrupt_batch(self.step, xb)
-                    loss = self._step_loss(xb, yb)
-                    if _finite_step(model, loss, self.opt, self.sched):
+                    loss = self._step_loss(step_model, xb, yb)
+                    bad, stop = agree_any([not torch.isfinite(loss).item(), self.stop_requested is not None],
+                                          self.world, self.device)
+                    if _finite_step(model, loss, self.opt, self.sched, loss_ok=not bad):
                         self.bad_in_row = 0
                         if self.stage == 'diffusion': self.ema.update(self.denoiser)
                         losses.append(loss.item())
@@ -277,11 +353,12 @@ class Trainer:
                                                   f'batch {b}; the last good checkpoint is {self.out / LAST_NAME}')
                     self.batch, self.step, steps_done = b + 1, self.step + 1, steps_done + 1
                     bar.set_postfix(loss=f'{losses[-1] if losses else float("nan"):.4f}',
-                                    img_s=f'{(b + 1 - (nb - len(bar))) * bs / max(1e-9, time.time() - t0):.0f}')
+                                    img_s=f'{(b + 1 - self._first_batch) * bs * self.world / max(1e-9, time.time() - t0):.0f}')
+                    if live is not None and losses: live.update(self.step, losses[-1])
                     if self.batch % self.cfg.checkpoint_every == 0: self.save()
-                    if self.stop_requested or (max_steps is not None and steps_done >= max_steps):
+                    if stop or (max_steps is not None and steps_done >= max_steps):
                         self.save()
-                        why = f'received {self.stop_requested}' if self.stop_requested else f'stopped after {steps_done} steps'
+                        why = f'received {self.stop_requested or "a stop signal"}' if stop else f'stopped after {steps_done} steps'
                         raise TrainingStopped(f'{why}; checkpoint saved to {self.out / LAST_NAME}. '
                                               f'Resume with: fashion-ldm train --resume --out {self.out}')
                 if self.stage == 'vae' and self.epoch + 1 == self._epochs(): fit_scale_factor(self.vae, self.images, device=self.device)
@@ -295,4 +372,8 @@ class Trainer:
                 self._new_optimizer(); self.save()
                 continue
             break
-        return self.save_final()
+        if live is not None and live.steps: live.update(live.steps[-1], live.losses[-1], force=True)
+        if self.world > 1:
+            agree = replicas_agree(self.vae, self.world) and replicas_agree(self.denoiser, self.world)
+            self.log(event='replicas', world_size=self.world, replicas_agree=agree)
+        return self.save_final() if self.stage == 'diffusion' else self.save()
