@@ -15,15 +15,23 @@ import torch
 
 from .data import CLASS_NAMES, PRESETS, DataNotFoundError, save_grid
 from .ldm import LatentDiffusionModel, class_labels
-from .train import FINAL_NAME, CheckpointError, RunConfig, Trainer, TrainingStopped, model_from_checkpoint
+from .train import FINAL_NAME, CheckpointError, RunConfig, Trainer, TrainingStopped
 
 # %% auto #0
-__all__ = ['build_parser', 'writable_path', 'cmd_train', 'cmd_sample', 'main']
+__all__ = ['add_sampling_args', 'build_parser', 'writable_path', 'cmd_train', 'cmd_sample', 'cmd_evaluate', 'cmd_bench', 'main']
 
 # %% ../nbs/09_cli.ipynb #0a727536
+def add_sampling_args(parser: argparse.ArgumentParser, n_default: int) -> None:
+    "--n, --steps, --eta, --guidance and --seed, with the model's defaults."
+    parser.add_argument('--n', type=int, default=n_default, help=f'images per class (default: {n_default})')
+    parser.add_argument('--steps', type=int, default=LatentDiffusionModel.default_steps, help='DDIM steps (default: 50)')
+    parser.add_argument('--eta', type=float, default=LatentDiffusionModel.default_eta, help='0 is deterministic DDIM, 1 is DDPM-like (default: 0)')
+    parser.add_argument('--guidance', type=float, default=LatentDiffusionModel.default_guidance, help='classifier-free guidance scale, >= 0 (default: 2)')
+    parser.add_argument('--seed', type=int, default=0, help='random seed (default: 0)')
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='fashion-ldm', description='Train and sample a class-conditional latent diffusion model for Fashion-MNIST.')
-    sub = parser.add_subparsers(dest='command', required=True, metavar='{train,sample}')
+    sub = parser.add_subparsers(dest='command', required=True, metavar='{train,sample,evaluate,bench}')
 
     t = sub.add_parser('train', help='train the VAE, then the diffusion model', description=
                        'Train both stages (VAE, then diffusion with the VAE frozen). Checkpoints go to OUT/checkpoint_last.pt; '
@@ -45,17 +53,34 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser('sample', help='generate images from a trained model', description=
                        'Generate images with DDIM and write a PNG grid (--out) and/or arrays with labels (--npz).')
-    s.add_argument('--checkpoint', required=True, help=f'a final ({FINAL_NAME}) or training checkpoint')
+    s.add_argument('--checkpoint', help=f'a final ({FINAL_NAME}) or training checkpoint (default: the model shipped with the package)')
     s.add_argument('--class', dest='classes', action='append', metavar='CLASS',
                    help=f"class name or index, repeatable, or 'all' (default: all). Names: {', '.join(CLASS_NAMES)}")
-    s.add_argument('--n', type=int, default=8, help='images per class (default: 8)')
-    s.add_argument('--steps', type=int, default=LatentDiffusionModel.default_steps, help='DDIM steps (default: 50)')
-    s.add_argument('--eta', type=float, default=LatentDiffusionModel.default_eta, help='0 is deterministic DDIM, 1 is DDPM-like (default: 0)')
-    s.add_argument('--guidance', type=float, default=LatentDiffusionModel.default_guidance, help='classifier-free guidance scale, >= 0 (default: 2)')
-    s.add_argument('--seed', type=int, default=0, help='random seed (default: 0)')
+    add_sampling_args(s, n_default=8)
     s.add_argument('--out', help='PNG grid to write (default: samples.png unless --npz is given)')
     s.add_argument('--npz', help='write images (uint8, N×28×28) and labels to this .npz')
     s.add_argument('--device', default='auto', choices=['auto', 'cpu', 'cuda', 'mps'], help='default: auto')
+
+    e = sub.add_parser('evaluate', help='measure samples: FID, KID, precision, recall, conditional accuracy', description=
+                       'Sample from a checkpoint (or read an .npz of images and labels) and print FID, KID, precision, recall and '
+                       'conditional accuracy on the features of the shipped Fashion-MNIST classifier, beside the real-data floor. '
+                       'Headline figures use --n 1000 (10,000 samples); fewer are labelled as not comparable.')
+    src = e.add_mutually_exclusive_group()
+    src.add_argument('--checkpoint', help='model to sample from (default: the model shipped with the package)')
+    src.add_argument('--npz', help="an .npz with 'images' (N×28×28 uint8 or floats in [0, 1]) and 'labels'")
+    add_sampling_args(e, n_default=1000)
+    e.add_argument('--json', help='also write the figures to this JSON file')
+    e.add_argument('--data', help='folder holding FashionMNIST/raw, for the test set and the floor')
+    e.add_argument('--device', default='auto', choices=['auto', 'cpu', 'cuda', 'mps'], help='default: auto')
+
+    b = sub.add_parser('bench', help='measure training and sampling speed, sizes and memory', description=
+                       'Training throughput (VAE, denoiser), sampling throughput (DDIM with decoding, with and without guidance), '
+                       'parameter counts, peak memory and the machine, as JSON.')
+    b.add_argument('--checkpoint', help='model to measure (default: the model shipped with the package)')
+    b.add_argument('--n', type=int, default=500, help='images per sampling run (default: 500)')
+    b.add_argument('--steps', type=int, default=50, help='DDIM steps (default: 50)')
+    b.add_argument('--json', help='also write the result to this file')
+    b.add_argument('--device', default='auto', choices=['auto', 'cpu', 'cuda', 'mps'], help='default: auto')
     return parser
 
 # %% ../nbs/09_cli.ipynb #bf643d5b
@@ -93,7 +118,7 @@ def cmd_sample(args) -> int:
     labels = class_labels(classes, args.n)                         # checks the class names
     png = writable_path(args.out) if args.out or not args.npz else writable_path('samples.png')
     npz = writable_path(args.npz) if args.npz else None
-    model = model_from_checkpoint(args.checkpoint, args.device)
+    model = LatentDiffusionModel.from_pretrained(args.checkpoint, args.device)
     model.check_sampling_args(args.steps, args.eta, args.guidance)
     images, labels = model.sample(classes, args.n, args.steps, args.eta, args.guidance, args.seed, progress=True)
     if png is not None:
@@ -104,10 +129,18 @@ def cmd_sample(args) -> int:
         print(f'wrote {npz}')
     return 0
 
+def cmd_evaluate(args) -> int:
+    from fashion_ldm.evaluate import evaluate_command   # defined with the metrics, in notebook 10
+    return evaluate_command(args)
+
+def cmd_bench(args) -> int:
+    from fashion_ldm.bench import bench_command          # notebook 12
+    return bench_command(args)
+
 def main(argv: list[str] | None = None) -> int:
     "Entry point of `fashion-ldm`; returns the exit status."
     args = build_parser().parse_args(argv)
-    try: return {'train': cmd_train, 'sample': cmd_sample}[args.command](args)
+    try: return {'train': cmd_train, 'sample': cmd_sample, 'evaluate': cmd_evaluate, 'bench': cmd_bench}[args.command](args)
     except TrainingStopped as e:
         print(f'fashion-ldm: {e}', file=sys.stderr); return 1
     except (ValueError, FileNotFoundError, CheckpointError, DataNotFoundError) as e:

@@ -22,8 +22,8 @@ from .unet import LatentUNetDenoiser
 from .vae import VAE
 
 # %% auto #0
-__all__ = ['LATENT_CLIP', 'encode_dataset', 'fit_denoiser', 'class_index', 'class_labels', 'LatentDiffusionModel',
-           'generate_latent_diffusion_samples']
+__all__ = ['LATENT_CLIP', 'PRETRAINED_FILE', 'encode_dataset', 'fit_denoiser', 'class_index', 'class_labels', 'pretrained_path',
+           'LatentDiffusionModel', 'generate_latent_diffusion_samples']
 
 # %% ../nbs/07_ldm.ipynb #0fd2189b
 LATENT_CLIP = 4.0
@@ -85,6 +85,14 @@ def class_labels(classes=None, n: int = 1) -> torch.Tensor:
     return torch.tensor(idx).repeat_interleave(n)
 
 # %% ../nbs/07_ldm.ipynb #61f16e1e
+PRETRAINED_FILE = 'fashion_ldm_cpu.pt'
+
+def pretrained_path() -> Path:
+    "Where the shipped model's weights lie inside the installed package."
+    import importlib.util
+    return Path(importlib.util.find_spec('fashion_ldm').origin).parent / 'weights' / PRETRAINED_FILE
+
+# %% ../nbs/07_ldm.ipynb #63dd4db7
 class LatentDiffusionModel(nn.Module):
     "A VAE, a latent denoiser and a noise schedule, sampled with DDIM."
     default_steps, default_eta, default_guidance = 50, 0.0, 2.0
@@ -128,14 +136,25 @@ class LatentDiffusionModel(nn.Module):
         "Images in [0, 1], 28×28, from scaled latents."
         return torch.cat([to_unit_range(self.vae.decode(zb)).cpu() for zb in z.split(batch_size)])
 
+    @classmethod
+    def from_pretrained(cls, path: str | Path | None = None, device: torch.device | str = 'auto') -> 'LatentDiffusionModel':
+        "The model shipped with the package (or the checkpoint at `path`), ready to sample: no data, no network."
+        from fashion_ldm.train import model_from_checkpoint   # the checkpoint format is defined in notebook 08
+        return model_from_checkpoint(path if path is not None else pretrained_path(), device)
+
     def sample(self, classes=None, n: int = 1, steps: int | None = None, eta: float | None = None,
-               guidance: float | None = None, seed: int = 0, progress: bool = False):
+               guidance: float | None = None, seed: int = 0, progress: bool = False, batch_size: int = 1000):
         "`n` images of each class in `classes` (a class, a list, or None/'all'): images `[N, 1, 28, 28]` in [0, 1] and labels."
         steps = self.default_steps if steps is None else steps
         eta = self.default_eta if eta is None else eta
         guidance = self.default_guidance if guidance is None else guidance
         labels = class_labels(classes, n)
-        return self.decode(self.sample_latents(labels, steps, eta, guidance, seed, progress=progress)), labels
+        self.check_sampling_args(steps, eta, guidance)
+        # all starting noise from the seed at once; batches of `batch_size` bound the memory; eta noise gets its own seeds
+        x_T = torch.randn(len(labels), *self.latent_shape, generator=torch.Generator().manual_seed(seed))
+        images = [self.decode(self.sample_latents(y, steps, eta, guidance, seed + 1 + i, x_T=x, progress=progress))
+                  for i, (y, x) in enumerate(zip(labels.split(batch_size), x_T.split(batch_size)))]
+        return torch.cat(images), labels
 
 # %% ../nbs/07_ldm.ipynb #5fed7c66
 def generate_latent_diffusion_samples(model: LatentDiffusionModel, class_idx, n: int, alphas_cumprod: torch.Tensor | None = None,

@@ -27,8 +27,9 @@ from .vae import VAE, fit_scale_factor, vae_loss
 
 # %% auto #0
 __all__ = ['CHECKPOINT_FORMAT', 'FINAL_NAME', 'LAST_NAME', 'STAGES', 'CheckpointError', 'save_checkpoint', 'load_checkpoint',
-           'load_state', 'architecture_from_state', 'model_from_checkpoint', 'RunConfig', 'TrainingStopped',
-           'epoch_permutation', 'init_distributed', 'agree_any', 'replicas_agree', 'LiveLossPlot', 'Trainer']
+           'load_state', 'architecture_from_state', 'model_from_checkpoint', 'export_pretrained', 'RunConfig',
+           'TrainingStopped', 'epoch_permutation', 'init_distributed', 'agree_any', 'replicas_agree', 'LiveLossPlot',
+           'Trainer']
 
 # %% ../nbs/08_training.ipynb #d4779f9b
 CHECKPOINT_FORMAT = 'fashion_ldm/1'
@@ -86,6 +87,15 @@ def model_from_checkpoint(path: str | Path, device: torch.device | str = 'cpu', 
     load_state(denoiser, state['ema_denoiser' if use_ema or 'denoiser' not in state else 'denoiser'], 'denoiser', path)
     schedule = NoiseSchedule(state['betas']) if 'betas' in state else None
     return LatentDiffusionModel(vae, denoiser, schedule=schedule).to(get_device(device))
+
+# %% ../nbs/08_training.ipynb #15cde2e3
+def export_pretrained(checkpoint: str | Path, path: str | Path) -> Path:
+    "Write the sampling-only, float16 version of a final checkpoint to `path`."
+    state = load_checkpoint(checkpoint)
+    half = lambda sd: {k: v.half() if v.is_floating_point() and k != 'scale_factor' else v for k, v in sd.items()}
+    slim = {'format': CHECKPOINT_FORMAT, 'vae': half(state['vae']), 'ema_denoiser': half(state['ema_denoiser']),
+            'betas': state['betas'], 'config': state.get('config', {})}
+    return save_checkpoint(slim, path)
 
 # %% ../nbs/08_training.ipynb #0c47d00f
 STAGES = ('vae', 'diffusion', 'all')
