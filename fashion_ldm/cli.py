@@ -18,7 +18,8 @@ from .ldm import LatentDiffusionModel, class_labels
 from .train import FINAL_NAME, CheckpointError, RunConfig, Trainer, TrainingStopped
 
 # %% auto #0
-__all__ = ['add_sampling_args', 'build_parser', 'writable_path', 'cmd_train', 'cmd_sample', 'cmd_evaluate', 'cmd_bench', 'main']
+__all__ = ['add_sampling_args', 'add_model_args', 'build_parser', 'writable_path', 'cmd_train', 'cmd_sample', 'cmd_evaluate',
+           'cmd_bench', 'main']
 
 # %% ../nbs/09_cli.ipynb #0a727536
 def add_sampling_args(parser: argparse.ArgumentParser, n_default: int) -> None:
@@ -28,6 +29,11 @@ def add_sampling_args(parser: argparse.ArgumentParser, n_default: int) -> None:
     parser.add_argument('--eta', type=float, default=LatentDiffusionModel.default_eta, help='0 is deterministic DDIM, 1 is DDPM-like (default: 0)')
     parser.add_argument('--guidance', type=float, default=LatentDiffusionModel.default_guidance, help='classifier-free guidance scale, >= 0 (default: 2)')
     parser.add_argument('--seed', type=int, default=0, help='random seed (default: 0)')
+
+def add_model_args(parser: argparse.ArgumentParser) -> None:
+    "--checkpoint (default: the shipped model) and --device."
+    parser.add_argument('--checkpoint', help='model to use (default: the model shipped with the package)')
+    parser.add_argument('--device', default='auto', choices=['auto', 'cpu', 'cuda', 'mps'], help='default: auto (cuda, then mps, then cpu)')
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='fashion-ldm', description='Train and sample a class-conditional latent diffusion model for Fashion-MNIST.')
@@ -65,22 +71,19 @@ def build_parser() -> argparse.ArgumentParser:
                        'Sample from a checkpoint (or read an .npz of images and labels) and print FID, KID, precision, recall and '
                        'conditional accuracy on the features of the shipped Fashion-MNIST classifier, beside the real-data floor. '
                        'Headline figures use --n 1000 (10,000 samples); fewer are labelled as not comparable.')
-    src = e.add_mutually_exclusive_group()
-    src.add_argument('--checkpoint', help='model to sample from (default: the model shipped with the package)')
-    src.add_argument('--npz', help="an .npz with 'images' (N×28×28 uint8 or floats in [0, 1]) and 'labels'")
+    add_model_args(e)
+    e.add_argument('--npz', help="an .npz with 'images' (N×28×28 uint8 or floats in [0, 1]) and 'labels', instead of sampling")
     add_sampling_args(e, n_default=1000)
     e.add_argument('--json', help='also write the figures to this JSON file')
     e.add_argument('--data', help='folder holding FashionMNIST/raw, for the test set and the floor')
-    e.add_argument('--device', default='auto', choices=['auto', 'cpu', 'cuda', 'mps'], help='default: auto')
 
     b = sub.add_parser('bench', help='measure training and sampling speed, sizes and memory', description=
                        'Training throughput (VAE, denoiser), sampling throughput (DDIM with decoding, with and without guidance), '
                        'parameter counts, peak memory and the machine, as JSON.')
-    b.add_argument('--checkpoint', help='model to measure (default: the model shipped with the package)')
+    add_model_args(b)
     b.add_argument('--n', type=int, default=500, help='images per sampling run (default: 500)')
     b.add_argument('--steps', type=int, default=50, help='DDIM steps (default: 50)')
     b.add_argument('--json', help='also write the result to this file')
-    b.add_argument('--device', default='auto', choices=['auto', 'cpu', 'cuda', 'mps'], help='default: auto')
     return parser
 
 # %% ../nbs/09_cli.ipynb #bf643d5b

@@ -198,13 +198,11 @@ def load_npz_samples(path: str | Path) -> tuple[torch.Tensor, torch.Tensor]:
     import numpy as np
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f'npz not found: {path}')
-    try:
-        with np.load(path) as f:
-            missing = [k for k in ('images', 'labels') if k not in f.files]
-            if missing: raise ValueError(f"{path} lacks the array '{missing[0]}'; it needs 'images' and 'labels'")
-            images, labels = torch.from_numpy(f['images']), torch.from_numpy(f['labels']).long()
-    except ValueError: raise
+    try: arrays = dict(np.load(path))
     except Exception as e: raise ValueError(f'{path} is not a readable .npz: {type(e).__name__}') from None
+    missing = [k for k in ('images', 'labels') if k not in arrays]
+    if missing: raise ValueError(f"{path} lacks the array '{missing[0]}'; it needs 'images' and 'labels'")
+    images, labels = torch.from_numpy(arrays['images']), torch.from_numpy(arrays['labels']).long()
     images = images.float().div(255) if images.dtype == torch.uint8 else images.float()
     if images.ndim == 3: images = images.unsqueeze(1)
     if images.shape[1:] != (1, 28, 28) or len(images) != len(labels):
