@@ -19,7 +19,7 @@ from .train import FINAL_NAME, CheckpointError, RunConfig, Trainer, TrainingStop
 
 # %% auto #0
 __all__ = ['add_sampling_args', 'add_model_args', 'build_parser', 'writable_path', 'cmd_train', 'cmd_sample', 'cmd_evaluate',
-           'cmd_bench', 'main']
+           'cmd_bench', 'cmd_pixel_baseline', 'main', 'run_cli']
 
 # %% ../nbs/09_cli.ipynb #0a727536
 def add_sampling_args(parser: argparse.ArgumentParser, n_default: int) -> None:
@@ -37,7 +37,7 @@ def add_model_args(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='fashion-ldm', description='Train and sample a class-conditional latent diffusion model for Fashion-MNIST.')
-    sub = parser.add_subparsers(dest='command', required=True, metavar='{train,sample,evaluate,bench}')
+    sub = parser.add_subparsers(dest='command', required=True, metavar='{train,sample,evaluate,bench,pixel-baseline}')
 
     t = sub.add_parser('train', help='train the VAE, then the diffusion model', description=
                        'Train both stages (VAE, then diffusion with the VAE frozen). Checkpoints go to OUT/checkpoint_last.pt; '
@@ -83,7 +83,19 @@ def build_parser() -> argparse.ArgumentParser:
     add_model_args(b)
     b.add_argument('--n', type=int, default=500, help='images per sampling run (default: 500)')
     b.add_argument('--steps', type=int, default=50, help='DDIM steps (default: 50)')
+    b.add_argument('--pixel', metavar='CHECKPOINT', help='also measure this pixel-space model (from `fashion-ldm pixel-baseline`) and the speed-up')
     b.add_argument('--json', help='also write the result to this file')
+
+    p = sub.add_parser('pixel-baseline', help='train the pixel-space comparison model for a fixed wall time', description=
+                       'Train the same denoiser directly on 32×32 pixels for --minutes of wall time (use the latent model\'s '
+                       'training time), on the same images, and save it as a checkpoint that sample, evaluate and bench accept.')
+    p.add_argument('--minutes', type=float, required=True, help="training budget in minutes, calibration included")
+    p.add_argument('--out', default='runs/pixel/pixel.pt', help='checkpoint to write (default: runs/pixel/pixel.pt)')
+    p.add_argument('--latent-dim', type=int, default=PRESETS['cpu'].latent_dim, help="denoiser width (default: the cpu preset's)")
+    p.add_argument('--train-images', type=int, help='train on a class-balanced subset of this many images (default: all)')
+    p.add_argument('--data', help='folder holding FashionMNIST/raw (default: $FASHION_LDM_DATA or ~/.cache/fashion_ldm/data)')
+    p.add_argument('--seed', type=int, default=0, help='random seed (default: 0)')
+    p.add_argument('--device', default='auto', choices=['auto', 'cpu', 'cuda', 'mps'], help='default: auto')
     return parser
 
 # %% ../nbs/09_cli.ipynb #bf643d5b
@@ -119,7 +131,7 @@ def cmd_sample(args) -> int:
     if args.n < 1: raise ValueError(f'--n must be at least 1, got {args.n}')
     classes = None if not args.classes or 'all' in [c.lower() for c in args.classes] else args.classes
     labels = class_labels(classes, args.n)                         # checks the class names
-    png = writable_path(args.out) if args.out or not args.npz else writable_path('samples.png')
+    png = writable_path(args.out) if args.out else None if args.npz else writable_path('samples.png')
     npz = writable_path(args.npz) if args.npz else None
     model = LatentDiffusionModel.from_pretrained(args.checkpoint, args.device)
     model.check_sampling_args(args.steps, args.eta, args.guidance)
@@ -137,14 +149,41 @@ def cmd_evaluate(args) -> int:
     return evaluate_command(args)
 
 def cmd_bench(args) -> int:
-    from fashion_ldm.bench import bench_command          # notebook 12
+    from fashion_ldm.bench import bench_command          # notebook 13
     return bench_command(args)
+
+def cmd_pixel_baseline(args) -> int:
+    import json
+    from fashion_ldm.data import get_device, get_preset, training_data
+    from fashion_ldm.pixel import save_pixel_model, train_pixel_baseline   # notebook 12
+    if args.minutes <= 0: raise ValueError(f'--minutes must be positive, got {args.minutes}')
+    if args.latent_dim < 1: raise ValueError(f'--latent-dim must be at least 1, got {args.latent_dim}')
+    if args.train_images is not None and args.train_images < 10: raise ValueError(f'--train-images must be at least 10, got {args.train_images}')
+    out = writable_path(args.out)
+    preset = get_preset('cpu', train_images=args.train_images)
+    images, labels = training_data(preset, root=args.data, seed=args.seed)
+    model, record = train_pixel_baseline(images, labels, args.minutes * 60, args.latent_dim, preset.batch_size, preset.diffusion_lr,
+                                         preset.warmup_steps, preset.ema_decay, get_device(args.device), args.seed)
+    print(json.dumps(record, indent=1))
+    print(f'wrote {save_pixel_model(model, out, record)}')
+    return 0
 
 def main(argv: list[str] | None = None) -> int:
     "Entry point of `fashion-ldm`; returns the exit status."
     args = build_parser().parse_args(argv)
-    try: return {'train': cmd_train, 'sample': cmd_sample, 'evaluate': cmd_evaluate, 'bench': cmd_bench}[args.command](args)
+    try: return {'train': cmd_train, 'sample': cmd_sample, 'evaluate': cmd_evaluate, 'bench': cmd_bench,
+                'pixel-baseline': cmd_pixel_baseline}[args.command](args)
     except TrainingStopped as e:
         print(f'fashion-ldm: {e}', file=sys.stderr); return 1
     except (ValueError, FileNotFoundError, CheckpointError, DataNotFoundError) as e:
         print(f'fashion-ldm: error: {e}', file=sys.stderr); return 2
+
+# %% ../nbs/09_cli.ipynb #c9f7eb77
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    "Exit status, standard output and standard error of `fashion-ldm *argv`, run in this process."
+    import contextlib, io
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try: code = main(list(argv))
+        except SystemExit as e: code = e.code
+    return code, out.getvalue(), err.getvalue()

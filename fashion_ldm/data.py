@@ -41,8 +41,9 @@ def default_data_dir() -> Path:
 
 # %% ../nbs/00_data.ipynb #184ad5cb
 def _missing_files(root: Path, train: bool) -> list[str]:
+    "Raw files absent or empty, the requested split's first; torchvision reads either split only when all four are there."
     raw = root / 'FashionMNIST' / 'raw'
-    return [f for f in RAW_FILES[train] if not (raw / f).is_file() or (raw / f).stat().st_size == 0]
+    return [f for f in RAW_FILES[train] + RAW_FILES[not train] if not (raw / f).is_file() or (raw / f).stat().st_size == 0]
 
 def load_fashion_mnist(train: bool = True, root: str | Path | None = None, download: bool = True):
     "Images as one uint8 tensor `[N, 28, 28]` and labels as int64 `[N]`, read from `root` (see `default_data_dir`)."
@@ -102,8 +103,8 @@ class Preset:
 PRESETS = {
     'quick': Preset('quick', train_images=2_000, vae_epochs=2, diffusion_epochs=4, batch_size=64,
                     latent_dim=16, vae_dim=16, warmup_steps=20, ema_decay=0.99),
-    'cpu':   Preset('cpu', train_images=None, vae_epochs=2, diffusion_epochs=10, batch_size=128,
-                    latent_dim=32, vae_dim=16),
+    'cpu':   Preset('cpu', train_images=None, vae_epochs=2, diffusion_epochs=15, batch_size=128,
+                    latent_dim=16, vae_dim=16),
     'full':  Preset('full', train_images=None, vae_epochs=50, diffusion_epochs=200, batch_size=128,
                     latent_dim=64, vae_dim=32, warmup_steps=1000, ema_decay=0.9999),
 }

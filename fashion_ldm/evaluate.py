@@ -20,7 +20,7 @@ from .data import CLASS_NAMES, get_device, load_fashion_mnist
 __all__ = ['MEAN', 'STD', 'WEIGHTS_DIR', 'CLASSIFIER_FILE', 'FashionClassifier', 'random_shift', 'train_classifier', 'predict',
            'extract_features', 'unit_images', 'frechet_distance', 'kernel_distance', 'precision_recall',
            'conditional_accuracy', 'sample_metrics', 'real_data_floor', 'format_metrics', 'load_classifier',
-           'train_and_save_classifier', 'load_npz_samples', 'evaluate_command']
+           'train_and_save_classifier', 'vae_ceiling', 'load_npz_samples', 'evaluate_command']
 
 # %% ../nbs/10_evaluate.ipynb #b034cb1b
 MEAN, STD = 0.2860406, 0.3530242   # Fashion-MNIST training pixels
@@ -180,7 +180,7 @@ def load_classifier(path: str | Path | None = None, device: torch.device | str =
     model.load_state_dict(torch.load(path, map_location='cpu', weights_only=True))
     return model.to(get_device(device)).eval()
 
-def train_and_save_classifier(path: str | Path | None = None, epochs: int = 8, device: str = 'auto', seed: int = 0) -> float:
+def train_and_save_classifier(path: str | Path | None = None, epochs: int = 24, device: str = 'auto', seed: int = 0) -> float:
     "Train the evaluation classifier on all training images, save its state_dict, return its test accuracy."
     torch.manual_seed(seed)
     tr_x, tr_y = load_fashion_mnist(train=True)
@@ -191,6 +191,19 @@ def train_and_save_classifier(path: str | Path | None = None, epochs: int = 8, d
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save({k: v.cpu() for k, v in model.state_dict().items()}, path)
     return acc
+
+# %% ../nbs/10_evaluate.ipynb #746438f5
+@torch.no_grad()
+def vae_ceiling(model, classifier: FashionClassifier, n: int = 10_000, reference_n: int = 10_000,
+                root: str | Path | None = None, seed: int = 0) -> dict:
+    "The figures of `n` real training images (balanced) after `model`'s VAE, encoded and decoded: the best its samples can do."
+    from fashion_ldm.data import balanced_subset, to_model_range, to_unit_range
+    tr_x, tr_y = load_fashion_mnist(train=True, root=root)
+    te_x, _ = load_fashion_mnist(train=False, root=root)
+    idx = balanced_subset(tr_y, n, torch.Generator().manual_seed(seed))
+    vae = model.vae.eval()
+    recon = torch.cat([to_unit_range(vae.decode(vae.encode(x.to(model.device)))).cpu() for x in to_model_range(tr_x[idx]).split(500)])
+    return sample_metrics(classifier, recon, tr_y[idx], unit_images(te_x[:reference_n]), seed)
 
 # %% ../nbs/10_evaluate.ipynb #01697539
 def load_npz_samples(path: str | Path) -> tuple[torch.Tensor, torch.Tensor]:

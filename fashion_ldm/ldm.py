@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -39,15 +40,19 @@ def encode_dataset(vae: VAE, images: torch.Tensor, batch_size: int = 500, device
 def fit_denoiser(denoiser: LatentUNetDenoiser, latents: torch.Tensor, labels: torch.Tensor, schedule: NoiseSchedule,
                  epochs: int, batch_size: int = 128, lr: float = 1e-3, warmup_steps: int = 200,
                  ema_decay: float = 0.999, device: torch.device | str = 'cpu', seed: int = 0,
-                 weighting: str = 'noise_level', p_uncond: float = 0.1) -> tuple[EMA, list[float]]:
-    "Train `denoiser` on clean latents; returns its EMA and the loss of every step."
+                 weighting: str = 'noise_level', p_uncond: float = 0.1, max_steps: int | None = None,
+                 max_seconds: float | None = None) -> tuple[EMA, list[float]]:
+    "Train `denoiser` on clean latents for `epochs` (or `max_steps`, or until `max_seconds` pass); returns its EMA and every step's loss."
     device = torch.device(device)
     denoiser.to(device).train()
     gen = torch.Generator().manual_seed(seed)
     loader = make_loader(latents, labels, batch_size, generator=gen)
+    total = epochs * len(loader) if max_steps is None else min(max_steps, epochs * len(loader))
     opt = torch.optim.AdamW(denoiser.parameters(), lr=lr, weight_decay=0.0)
-    sched = warmup_cosine_scheduler(opt, warmup_steps, epochs * len(loader))
+    sched = warmup_cosine_scheduler(opt, warmup_steps, total)
     ema, alpha_bar, losses = EMA(denoiser, ema_decay), schedule.alpha_bar.to(device), []
+    deadline = time.monotonic() + (max_seconds if max_seconds is not None else float('inf'))
+    out_of_budget = lambda: len(losses) >= total or time.monotonic() > deadline
     for epoch in range(epochs):
         bar = tqdm(loader, desc=f'diffusion epoch {epoch + 1}/{epochs}', leave=False)
         for zb, yb in bar:
@@ -58,6 +63,8 @@ def fit_denoiser(denoiser: LatentUNetDenoiser, latents: torch.Tensor, labels: to
             opt.step(); sched.step(); ema.update(denoiser)
             losses.append(loss.item())
             bar.set_postfix(loss=f'{loss.item():.3f}')
+            if out_of_budget(): break
+        if out_of_budget(): break
     denoiser.eval()
     return ema, losses
 
@@ -110,9 +117,9 @@ class LatentDiffusionModel(nn.Module):
     @property
     def schedule(self) -> NoiseSchedule: return NoiseSchedule(self.betas)
     @property
-    def device(self) -> torch.device: return self.betas.device
+    def device(self) -> torch.device: return next(self.denoiser.parameters()).device   # where sampling runs
     @property
-    def latent_shape(self) -> tuple: return (self.denoiser.latent_channels, 8, 8)
+    def latent_shape(self) -> tuple: return (self.denoiser.latent_channels, self.vae.latent_size, self.vae.latent_size)
 
     def check_sampling_args(self, steps: int, eta: float, guidance: float) -> None:
         "Raise one clear ValueError for sampling settings outside their valid range."

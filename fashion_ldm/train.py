@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from .data import CLASS_NAMES, Preset, get_device, get_preset, save_grid, to_unit_range, training_data
 from .ema import EMA, warmup_cosine_scheduler
-from .ldm import LatentDiffusionModel, encode_dataset
+from .ldm import LATENT_CLIP, LatentDiffusionModel, encode_dataset
 from .loss import diffusion_loss
 from .schedule import NoiseSchedule
 from .unet import LatentUNetDenoiser
@@ -69,24 +69,30 @@ def load_state(module: nn.Module, state_dict: dict, what: str, path: str | Path 
         raise CheckpointError(f'{path}: the {what} in it does not match this architecture ({first[:160]})') from None
 
 # %% ../nbs/08_training.ipynb #dedbbb58
-def architecture_from_state(vae_state: dict, denoiser_state: dict) -> dict:
-    "Constructor arguments of the VAE and denoiser that produced these state_dicts."
+def architecture_from_state(vae_state: dict | None, denoiser_state: dict) -> dict:
+    "Constructor arguments of the denoiser and (unless `vae_state` is None) the VAE that produced these state_dicts."
     try:
-        vae_w, conv_in, cls = vae_state['encoder.0.weight'], denoiser_state['conv_in.weight'], denoiser_state['class_emb.weight']
+        conv_in, cls = denoiser_state['conv_in.weight'], denoiser_state['class_emb.weight']
+        arch = dict(latent_channels=conv_in.shape[1], latent_dim=conv_in.shape[0] // 2, num_classes=cls.shape[0] - 1,
+                    time_dim=cls.shape[1])
+        if vae_state is not None: arch.update(in_channels=vae_state['encoder.0.weight'].shape[1], vae_dim=vae_state['encoder.0.weight'].shape[0])
     except KeyError as e: raise CheckpointError(f'the state_dicts are not a fashion-ldm VAE and denoiser (no {e})') from None
-    return dict(in_channels=vae_w.shape[1], vae_dim=vae_w.shape[0], latent_channels=conv_in.shape[1],
-                latent_dim=conv_in.shape[0] // 2, num_classes=cls.shape[0] - 1, time_dim=cls.shape[1])
+    return arch
 
 def model_from_checkpoint(path: str | Path, device: torch.device | str = 'cpu', use_ema: bool = True) -> LatentDiffusionModel:
-    "A `LatentDiffusionModel` from a final or training checkpoint (EMA weights by default)."
+    "A `LatentDiffusionModel` from a final or training checkpoint (EMA weights by default), or a pixel-space one (notebook 12)."
     state = load_checkpoint(path)
-    arch = architecture_from_state(state['vae'], state['ema_denoiser'])
-    vae = VAE(arch['in_channels'], arch['vae_dim'], arch['latent_channels'])
+    pixel = state.get('space') == 'pixel'
+    arch = architecture_from_state(None if pixel else state['vae'], state['ema_denoiser'])
+    if pixel:
+        from fashion_ldm.pixel import PIXEL_CLIP, PixelSpace   # notebook 12 builds on this one
+        vae, clip = PixelSpace(), PIXEL_CLIP
+    else: vae, clip = VAE(arch['in_channels'], arch['vae_dim'], arch['latent_channels']), LATENT_CLIP
     denoiser = LatentUNetDenoiser(arch['latent_dim'], arch['num_classes'], arch['time_dim'], arch['latent_channels'])
     load_state(vae, state['vae'], 'VAE', path)
     load_state(denoiser, state['ema_denoiser' if use_ema or 'denoiser' not in state else 'denoiser'], 'denoiser', path)
     schedule = NoiseSchedule(state['betas']) if 'betas' in state else None
-    return LatentDiffusionModel(vae, denoiser, schedule=schedule).to(get_device(device))
+    return LatentDiffusionModel(vae, denoiser, schedule=schedule, clip_latent=clip).to(get_device(device))
 
 # %% ../nbs/08_training.ipynb #15cde2e3
 def export_pretrained(checkpoint: str | Path, path: str | Path) -> Path:
@@ -291,7 +297,7 @@ class Trainer:
             x = self.images[:10].to(self.device)
             save_grid(torch.cat([to_unit_range(x), to_unit_range(self.vae.decode(self.vae.encode(x)))]).cpu(), self.out / f'recon_{tag}')
         else:
-            model = LatentDiffusionModel(self.vae, self.ema.model, schedule=self.schedule)
+            model = LatentDiffusionModel(self.vae, self.ema.model, schedule=self.schedule).to(self.device)
             images, _ = model.sample('all', n=4, steps=20, seed=0)
             save_grid(images.view(10, 4, 1, 28, 28).transpose(0, 1).reshape(40, 1, 28, 28), self.out / f'samples_{tag}')
             self.ema.model.eval()

@@ -43,11 +43,12 @@ class ResBlock(nn.Module):
 # %% ../nbs/01_vae.ipynb #6b9bb328
 def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
     "z = mu + sigma * eps, with eps ~ N(0, I)."
-    eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
+    eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype).to(mu.device)   # CPU generator, any device
     return mu + (0.5 * logvar).exp() * eps
 
 class VAE(nn.Module):
     "KL-regularised autoencoder from `[N, in_channels, 32, 32]` images to `[N, latent_channels, 8, 8]` latents."
+    latent_size = 8   # two stride-2 convolutions: 32 -> 8
     def __init__(self, in_channels: int = 1, latent_dim: int = 32, latent_channels: int = 4):
         super().__init__()
         c, c2 = latent_dim, 2 * latent_dim
