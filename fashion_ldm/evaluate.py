@@ -149,13 +149,13 @@ def sample_metrics(classifier: FashionClassifier, images: torch.Tensor, labels: 
             'accuracy_per_class': dict(zip(CLASS_NAMES, per_class))}
 
 def real_data_floor(classifier: FashionClassifier, n: int = 10_000, reference_n: int = 10_000,
-                    root: str | Path | None = None, seed: int = 0) -> dict:
-    "The same figures for `n` real training images (balanced) against the first `reference_n` test images."
+                    root: str | Path | None = None, seed: int = 0, transform=unit_images) -> dict:
+    "The same figures for `n` real training images (balanced, uint8 made `[N, 1, 28, 28]` in [0, 1] by `transform`) against the first `reference_n` test images."
     from fashion_ldm.data import balanced_subset
     tr_x, tr_y = load_fashion_mnist(train=True, root=root)
     te_x, _ = load_fashion_mnist(train=False, root=root)
     idx = balanced_subset(tr_y, n, torch.Generator().manual_seed(seed))
-    return sample_metrics(classifier, unit_images(tr_x[idx]), tr_y[idx], unit_images(te_x[:reference_n]), seed)
+    return sample_metrics(classifier, transform(tr_x[idx]), tr_y[idx], unit_images(te_x[:reference_n]), seed)
 
 def format_metrics(rows: dict[str, dict]) -> str:
     "A plain-text table: one column per named set of metrics."
@@ -196,14 +196,11 @@ def train_and_save_classifier(path: str | Path | None = None, epochs: int = 24, 
 @torch.no_grad()
 def vae_ceiling(model, classifier: FashionClassifier, n: int = 10_000, reference_n: int = 10_000,
                 root: str | Path | None = None, seed: int = 0) -> dict:
-    "The figures of `n` real training images (balanced) after `model`'s VAE, encoded and decoded: the best its samples can do."
-    from fashion_ldm.data import balanced_subset, to_model_range, to_unit_range
-    tr_x, tr_y = load_fashion_mnist(train=True, root=root)
-    te_x, _ = load_fashion_mnist(train=False, root=root)
-    idx = balanced_subset(tr_y, n, torch.Generator().manual_seed(seed))
-    vae = model.vae.eval()
-    recon = torch.cat([to_unit_range(vae.decode(vae.encode(x.to(model.device)))).cpu() for x in to_model_range(tr_x[idx]).split(500)])
-    return sample_metrics(classifier, recon, tr_y[idx], unit_images(te_x[:reference_n]), seed)
+    "`real_data_floor` for the training images after `model`'s VAE, encoded and decoded: the variety its samples can reach at best."
+    from fashion_ldm.data import to_model_range
+    from fashion_ldm.ldm import encode_dataset
+    reconstruct = lambda x: model.decode(encode_dataset(model.vae, to_model_range(x), device=model.device, clip=None))
+    return real_data_floor(classifier, n, reference_n, root, seed, transform=reconstruct)
 
 # %% ../nbs/10_evaluate.ipynb #01697539
 def load_npz_samples(path: str | Path) -> tuple[torch.Tensor, torch.Tensor]:
