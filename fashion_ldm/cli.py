@@ -94,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--latent-dim', type=int, default=PRESETS['cpu'].latent_dim, help="denoiser width (default: the cpu preset's)")
     p.add_argument('--train-images', type=int, help='train on a class-balanced subset of this many images (default: all)')
     p.add_argument('--data', help='folder holding FashionMNIST/raw (default: $FASHION_LDM_DATA or ~/.cache/fashion_ldm/data)')
+    p.add_argument('--no-download', dest='download', action='store_false', help='never download the data; fail if it is missing')
     p.add_argument('--seed', type=int, default=0, help='random seed (default: 0)')
     p.add_argument('--device', default='auto', choices=['auto', 'cpu', 'cuda', 'mps'], help='default: auto')
     return parser
@@ -161,7 +162,7 @@ def cmd_pixel_baseline(args) -> int:
     if args.train_images is not None and args.train_images < 10: raise ValueError(f'--train-images must be at least 10, got {args.train_images}')
     out = writable_path(args.out)
     preset = get_preset('cpu', train_images=args.train_images)
-    images, labels = training_data(preset, root=args.data, seed=args.seed)
+    images, labels = training_data(preset, root=args.data, seed=args.seed, download=args.download)
     model, record = train_pixel_baseline(images, labels, args.minutes * 60, args.latent_dim, preset.batch_size, preset.diffusion_lr,
                                          preset.warmup_steps, preset.ema_decay, get_device(args.device), args.seed)
     print(json.dumps(record, indent=1))
