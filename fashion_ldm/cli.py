@@ -23,11 +23,14 @@ __all__ = ['add_sampling_args', 'add_model_args', 'build_parser', 'writable_path
 
 # %% ../nbs/09_cli.ipynb #0a727536
 def add_sampling_args(parser: argparse.ArgumentParser, n_default: int) -> None:
-    "--n, --steps, --eta, --guidance and --seed, with the model's defaults."
+    "--n, --steps, --eta, --guidance, --guidance-interval and --seed, with the model's defaults."
     parser.add_argument('--n', type=int, default=n_default, help=f'images per class (default: {n_default})')
     parser.add_argument('--steps', type=int, default=LatentDiffusionModel.default_steps, help='DDIM steps (default: 50)')
     parser.add_argument('--eta', type=float, default=LatentDiffusionModel.default_eta, help='0 is deterministic DDIM, 1 is DDPM-like (default: 0)')
-    parser.add_argument('--guidance', type=float, default=LatentDiffusionModel.default_guidance, help='classifier-free guidance scale, >= 0 (default: 2)')
+    g, (lo, hi) = LatentDiffusionModel.default_guidance, LatentDiffusionModel.default_guidance_interval
+    parser.add_argument('--guidance', type=float, default=g, help=f'classifier-free guidance scale, >= 0 (default: {g:g})')
+    parser.add_argument('--guidance-interval', type=float, nargs=2, default=[lo, hi], metavar=('LOW', 'HIGH'),
+                        help=f'guide only the steps whose alpha_bar lies in [LOW, HIGH]; 0 1 guides every step (default: {lo:g} {hi:g})')
     parser.add_argument('--seed', type=int, default=0, help='random seed (default: 0)')
 
 def add_model_args(parser: argparse.ArgumentParser) -> None:
@@ -135,8 +138,9 @@ def cmd_sample(args) -> int:
     png = writable_path(args.out) if args.out else None if args.npz else writable_path('samples.png')
     npz = writable_path(args.npz) if args.npz else None
     model = LatentDiffusionModel.from_pretrained(args.checkpoint, args.device)
-    model.check_sampling_args(args.steps, args.eta, args.guidance)
-    images, labels = model.sample(classes, args.n, args.steps, args.eta, args.guidance, args.seed, progress=True)
+    model.check_sampling_args(args.steps, args.eta, args.guidance, args.guidance_interval)
+    images, labels = model.sample(classes, args.n, args.steps, args.eta, args.guidance, args.seed, progress=True,
+                                  guidance_interval=args.guidance_interval)
     if png is not None:
         print(f'wrote {save_grid(images, png, nrow=args.n if classes is None or len(classes) > 1 else min(10, args.n))}')
     if npz is not None:

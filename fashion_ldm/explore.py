@@ -21,16 +21,16 @@ __all__ = ['generate', 'Explorer', 'trajectory', 'trajectory_animation', 'slerp'
            'invert_and_regenerate', 'noised_views', 'schedule_explorer', 'guidance_sweep']
 
 # %% ../nbs/11_explore.ipynb #e07e30fc
-def generate(model: LatentDiffusionModel, cls, n: int = 8, steps: int = 50, eta: float = 0.0, guidance: float = 2.0,
-             seed: int = 0, sampler: str = 'ddim') -> torch.Tensor:
-    "`n` images `[n, 1, 28, 28]` in [0, 1] of one class, by DDIM (`steps`, `eta`) or DDPM (all T steps)."
+def generate(model: LatentDiffusionModel, cls, n: int = 8, steps: int = 50, eta: float = 0.0, guidance: float | None = None,
+             seed: int = 0, sampler: str = 'ddim', guidance_interval=None) -> torch.Tensor:
+    "`n` images `[n, 1, 28, 28]` in [0, 1] of one class, by DDIM (`steps`, `eta`) or DDPM (all T steps); guidance defaults to the model's."
     if sampler not in ('ddim', 'ddpm'): raise ValueError(f"unknown sampler {sampler!r}; valid: ddim, ddpm")
     labels = class_labels(cls, n)
-    if sampler == 'ddim': return model.decode(model.sample_latents(labels, steps, eta, guidance, seed))
-    model.check_sampling_args(1, 0.0, guidance)
+    if sampler == 'ddim': return model.decode(model.sample_latents(labels, steps, eta, guidance, seed, guidance_interval=guidance_interval))
+    model.check_sampling_args(1, 0.0, *model.guidance_settings(guidance, guidance_interval))
     gen = torch.Generator().manual_seed(seed)
     x_T = torch.randn(n, *model.latent_shape, generator=gen).to(model.device)
-    eps_fn = guided_eps_fn(model.denoiser, labels.to(model.device), guidance)
+    eps_fn = model.eps_fn(labels, guidance, guidance_interval)
     return model.decode(ddpm_sample(eps_fn, x_T, model.schedule.to(model.device), gen))
 
 # %% ../nbs/11_explore.ipynb #2f2d4837
@@ -42,19 +42,22 @@ class Explorer:
         self.cls = w.Dropdown(options=list(CLASS_NAMES), value='Sneaker', description='class')
         self.steps = w.IntSlider(value=50, min=1, max=200, description='DDIM steps')
         self.eta = w.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.1, description='eta')
-        self.guidance = w.FloatSlider(value=2.0, min=0.0, max=8.0, step=0.5, description='guidance')
+        self.guidance = w.FloatSlider(value=model.default_guidance, min=0.0, max=8.0, step=0.5, description='guidance')
+        self.interval = w.FloatRangeSlider(value=model.default_guidance_interval, min=0.0, max=1.0, step=0.05, description='guided ᾱ')
         self.seed = w.IntText(value=0, description='seed')
         self.n = w.IntSlider(value=8, min=1, max=32, description='images')
         self.button = w.Button(description='Generate', button_style='primary')
         self.out = w.Output()
         self.button.on_click(lambda _: self.refresh())
         self.widget = w.VBox([w.HBox([self.cls, self.seed]), w.HBox([self.steps, self.eta]),
-                              w.HBox([self.guidance, self.n]), self.button, self.out])
+                              w.HBox([self.guidance, self.interval]), w.HBox([self.n]), self.button, self.out])
 
     def render(self):
-        images = generate(self.model, self.cls.value, self.n.value, self.steps.value, self.eta.value, self.guidance.value, self.seed.value)
+        images = generate(self.model, self.cls.value, self.n.value, self.steps.value, self.eta.value, self.guidance.value,
+                          self.seed.value, guidance_interval=self.interval.value)
+        lo, hi = self.interval.value
         return show_grid(images, ncols=8, title=f'{self.cls.value}: {self.steps.value} steps, eta {self.eta.value}, '
-                                               f'guidance {self.guidance.value}, seed {self.seed.value}')
+                                               f'guidance {self.guidance.value} for ᾱ in [{lo:g}, {hi:g}], seed {self.seed.value}')
 
     def refresh(self) -> None:
         from IPython.display import clear_output, display
@@ -67,7 +70,7 @@ class Explorer:
         display(self.widget); self.refresh()
 
 # %% ../nbs/11_explore.ipynb #7d96e15c
-def trajectory(model: LatentDiffusionModel, cls, seed: int = 0, steps: int = 50, guidance: float = 2.0,
+def trajectory(model: LatentDiffusionModel, cls, seed: int = 0, steps: int = 50, guidance: float | None = None,
                keep: int = 10) -> dict:
     "Decoded noisy latents `xt` and predicted clean images `x0` at `keep` evenly spaced steps of one DDIM run."
     wanted = set(torch.linspace(0, steps - 1, keep).round().long().tolist())
@@ -102,18 +105,18 @@ def _noise(model: LatentDiffusionModel, seed: int) -> torch.Tensor:
     return torch.randn(1, *model.latent_shape, generator=torch.Generator().manual_seed(seed))
 
 def interpolate_noise(model: LatentDiffusionModel, cls, seed_a: int, seed_b: int, frames: int = 8, steps: int = 50,
-                      guidance: float = 2.0) -> torch.Tensor:
+                      guidance: float | None = None) -> torch.Tensor:
     "Images along the slerp between the starting noise of two seeds, one class."
     a, b = _noise(model, seed_a), _noise(model, seed_b)
     x_T = torch.cat([slerp(a, b, lam) for lam in torch.linspace(0, 1, frames).tolist()])
     return model.decode(model.sample_latents(class_labels(cls, frames), steps, 0.0, guidance, x_T=x_T))
 
 def interpolate_classes(model: LatentDiffusionModel, cls_a, cls_b, seed: int = 0, frames: int = 8, steps: int = 50,
-                        guidance: float = 2.0) -> torch.Tensor:
+                        guidance: float | None = None) -> torch.Tensor:
     "Images from one starting noise, blending the guided predictions of two classes from all-a to all-b."
     lam = torch.linspace(0, 1, frames, device=model.device).view(-1, 1, 1, 1)
     ya, yb = (torch.full((frames,), class_index(c), device=model.device) for c in (cls_a, cls_b))
-    fa, fb = guided_eps_fn(model.denoiser, ya, guidance), guided_eps_fn(model.denoiser, yb, guidance)
+    fa, fb = model.eps_fn(ya, guidance), model.eps_fn(yb, guidance)
     eps_fn = lambda x, t: (1 - lam) * fa(x, t) + lam * fb(x, t)
     x_T = _noise(model, seed).expand(frames, -1, -1, -1).to(model.device)
     return model.decode(ddim_sample(eps_fn, x_T, model.schedule.to(model.device), steps, clip_x0=model.clip_latent))
@@ -152,12 +155,13 @@ def schedule_explorer(image: torch.Tensor):
 
 # %% ../nbs/11_explore.ipynb #60d9fa04
 def guidance_sweep(model: LatentDiffusionModel, classifier, reference: torch.Tensor, scales=(0.0, 1.0, 2.0, 4.0, 7.0),
-                   n_per_class: int = 20, steps: int = 20, seed: int = 0) -> list[dict]:
-    "Conditional accuracy, precision and recall of samples at each guidance scale."
+                   n_per_class: int = 20, steps: int = 20, seed: int = 0, guidance_interval=None) -> list[dict]:
+    "Conditional accuracy, precision, recall and FID of samples at each guidance scale, guided in `guidance_interval` (default: the model's)."
     from fashion_ldm.evaluate import sample_metrics
     rows = []
     for g in scales:
-        images, labels = model.sample('all', n_per_class, steps, 0.0, g, seed)
+        images, labels = model.sample('all', n_per_class, steps, 0.0, g, seed, guidance_interval=guidance_interval)
         m = sample_metrics(classifier, images, labels, reference, seed)
-        rows.append({'guidance': g, 'accuracy': m['accuracy'], 'precision': m['precision'], 'recall': m['recall'], 'fid': m['fid']})
+        rows.append({'guidance': g, 'interval': model.guidance_settings(g, guidance_interval)[1], 'accuracy': m['accuracy'],
+                     'precision': m['precision'], 'recall': m['recall'], 'fid': m['fid']})
     return rows

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 from .data import CLASS_NAMES, make_loader, save_grid, show_grid, to_unit_range
 from .ema import EMA, warmup_cosine_scheduler
 from .loss import diffusion_loss
-from .sampling import ddim_sample, ddim_timesteps, guided_eps_fn
+from .sampling import EpsFn, check_guidance, ddim_sample, ddim_timesteps, guided_eps_fn
 from .schedule import NoiseSchedule
 from .unet import LatentUNetDenoiser
 from .vae import VAE
@@ -102,7 +102,7 @@ def pretrained_path() -> Path:
 # %% ../nbs/07_ldm.ipynb #63dd4db7
 class LatentDiffusionModel(nn.Module):
     "A VAE, a latent denoiser and a noise schedule, sampled with DDIM."
-    default_steps, default_eta, default_guidance = 50, 0.0, 2.0
+    default_steps, default_eta, default_guidance, default_guidance_interval = 50, 0.0, 5.0, (0.1, 1.0)
 
     def __init__(self, vae: VAE, denoiser: LatentUNetDenoiser, latent_dim: int | None = None,
                  schedule: NoiseSchedule | None = None, clip_latent: float = LATENT_CLIP):
@@ -121,20 +121,31 @@ class LatentDiffusionModel(nn.Module):
     @property
     def latent_shape(self) -> tuple: return (self.denoiser.latent_channels, self.vae.latent_size, self.vae.latent_size)
 
-    def check_sampling_args(self, steps: int, eta: float, guidance: float) -> None:
+    def check_sampling_args(self, steps: int, eta: float, guidance: float, guidance_interval=(0.0, 1.0)) -> None:
         "Raise one clear ValueError for sampling settings outside their valid range."
         if not 1 <= steps <= len(self.betas): raise ValueError(f'steps must be between 1 and {len(self.betas)} (the training timesteps), got {steps}')
         if not 0 <= eta <= 1: raise ValueError(f'eta must be in [0, 1], got {eta}')
-        if guidance < 0: raise ValueError(f'guidance scale must be >= 0, got {guidance}')
+        check_guidance(guidance, guidance_interval)
+
+    def guidance_settings(self, guidance: float | None = None, guidance_interval=None) -> tuple:
+        "The guidance scale and interval to use: the ones given, else the model's defaults."
+        return (self.default_guidance if guidance is None else guidance,
+                tuple(self.default_guidance_interval if guidance_interval is None else guidance_interval))
+
+    def eps_fn(self, labels: torch.Tensor, guidance: float | None = None, guidance_interval=None) -> EpsFn:
+        "The guided noise prediction for `labels` (defaults: the model's guidance scale and interval)."
+        guidance, interval = self.guidance_settings(guidance, guidance_interval)
+        return guided_eps_fn(self.denoiser, labels.to(self.device), guidance, self.schedule.alpha_bar.to(self.device), interval)
 
     @torch.no_grad()
-    def sample_latents(self, labels: torch.Tensor, steps: int = 50, eta: float = 0.0, guidance: float = 2.0,
-                       seed: int = 0, x_T: torch.Tensor | None = None, progress: bool = False, callback=None) -> torch.Tensor:
-        "Scaled latents for `labels` by DDIM from `x_T` (default: noise drawn from `seed`)."
-        self.check_sampling_args(steps, eta, guidance)
+    def sample_latents(self, labels: torch.Tensor, steps: int = 50, eta: float = 0.0, guidance: float | None = None,
+                       seed: int = 0, x_T: torch.Tensor | None = None, progress: bool = False, callback=None,
+                       guidance_interval=None) -> torch.Tensor:
+        "Scaled latents for `labels` by DDIM from `x_T` (default: noise drawn from `seed`); guidance defaults to the model's."
+        self.check_sampling_args(steps, eta, *self.guidance_settings(guidance, guidance_interval))
         gen = torch.Generator().manual_seed(seed)
         if x_T is None: x_T = torch.randn(len(labels), *self.latent_shape, generator=gen)
-        eps_fn = guided_eps_fn(self.denoiser, labels.to(self.device), guidance)
+        eps_fn = self.eps_fn(labels, guidance, guidance_interval)
         return ddim_sample(eps_fn, x_T.to(self.device), self.schedule.to(self.device), steps, eta, gen,
                            clip_x0=self.clip_latent, progress=progress, callback=callback)
 
@@ -150,16 +161,18 @@ class LatentDiffusionModel(nn.Module):
         return model_from_checkpoint(path if path is not None else pretrained_path(), device)
 
     def sample(self, classes=None, n: int = 1, steps: int | None = None, eta: float | None = None,
-               guidance: float | None = None, seed: int = 0, progress: bool = False, batch_size: int = 1000):
+               guidance: float | None = None, seed: int = 0, progress: bool = False, batch_size: int = 1000,
+               guidance_interval=None):
         "`n` images of each class in `classes` (a class, a list, or None/'all'): images `[N, 1, 28, 28]` in [0, 1] and labels."
         steps = self.default_steps if steps is None else steps
         eta = self.default_eta if eta is None else eta
-        guidance = self.default_guidance if guidance is None else guidance
+        guidance, interval = self.guidance_settings(guidance, guidance_interval)
         labels = class_labels(classes, n)
-        self.check_sampling_args(steps, eta, guidance)
+        self.check_sampling_args(steps, eta, guidance, interval)
         # all starting noise from the seed at once; batches of `batch_size` bound the memory; eta noise gets its own seeds
         x_T = torch.randn(len(labels), *self.latent_shape, generator=torch.Generator().manual_seed(seed))
-        images = [self.decode(self.sample_latents(y, steps, eta, guidance, seed + 1 + i, x_T=x, progress=progress))
+        images = [self.decode(self.sample_latents(y, steps, eta, guidance, seed + 1 + i, x_T=x, progress=progress,
+                                                guidance_interval=interval))
                   for i, (y, x) in enumerate(zip(labels.split(batch_size), x_T.split(batch_size)))]
         return torch.cat(images), labels
 

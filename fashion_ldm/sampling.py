@@ -15,7 +15,7 @@ from .schedule import NoiseSchedule, expand_like
 
 # %% auto #0
 __all__ = ['EpsFn', 'predict_x0', 'eps_from_x0', 'ddpm_step', 'ddpm_sample', 'ddim_timesteps', 'ddim_step', 'ddim_sample',
-           'ddim_invert', 'guided_eps_fn']
+           'ddim_invert', 'check_guidance', 'guided_eps_fn']
 
 # %% ../nbs/06_sampling.ipynb #1b6e7189
 EpsFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -96,13 +96,23 @@ def ddim_invert(eps_fn: EpsFn, x0: torch.Tensor, schedule: NoiseSchedule, steps:
     return x
 
 # %% ../nbs/06_sampling.ipynb #e42718a7
-def guided_eps_fn(denoiser: nn.Module, y: torch.Tensor, guidance: float = 1.0) -> EpsFn:
-    "An eps_fn for `denoiser` conditioned on classes `y` with classifier-free guidance scale `guidance`."
+def check_guidance(guidance: float, interval=(0.0, 1.0)) -> None:
+    "Raise one clear ValueError for a negative guidance scale or an interval that is not a range within [0, 1]."
     if guidance < 0: raise ValueError(f'guidance scale must be >= 0, got {guidance}')
-    null = torch.full_like(y, denoiser.num_classes)
+    if len(interval) != 2 or not 0 <= interval[0] <= interval[1] <= 1:
+        raise ValueError(f'guidance interval must be two values of alpha_bar with 0 <= low <= high <= 1, got {tuple(interval)}')
+
+def guided_eps_fn(denoiser: nn.Module, y: torch.Tensor, guidance: float = 1.0,
+                  alpha_bar: torch.Tensor | None = None, interval=(0.0, 1.0)) -> EpsFn:
+    "An eps_fn for `denoiser` and classes `y`, guided with scale `guidance` at the steps where `alpha_bar[t]` lies in `interval`."
+    check_guidance(guidance, interval)
+    if alpha_bar is None and tuple(interval) != (0.0, 1.0): raise ValueError('a guidance interval needs the alpha_bar of the schedule')
+    null, (lo, hi) = torch.full_like(y, denoiser.num_classes), interval
     def eps_fn(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        if guidance == 1: return denoiser(x, t, y).float()
-        if guidance == 0: return denoiser(x, t, null).float()
+        ab_t = None if alpha_bar is None else alpha_bar.to(t.device)[t]
+        on = torch.ones_like(t, dtype=torch.bool) if ab_t is None else (ab_t >= lo) & (ab_t <= hi)
+        if guidance == 1 or not on.any(): return denoiser(x, t, y).float()
+        if guidance == 0 and on.all(): return denoiser(x, t, null).float()
         cond, uncond = denoiser(torch.cat([x, x]), torch.cat([t, t]), torch.cat([y, null])).float().chunk(2)
-        return uncond + guidance * (cond - uncond)
+        return torch.where(expand_like(on, cond).bool(), uncond + guidance * (cond - uncond), cond)
     return eps_fn
