@@ -28,7 +28,7 @@ def add_sampling_args(parser: argparse.ArgumentParser, n_default: int) -> None:
     parser.add_argument('--steps', type=int, default=LatentDiffusionModel.default_steps, help='DDIM steps (default: 50)')
     parser.add_argument('--eta', type=float, default=LatentDiffusionModel.default_eta, help='0 is deterministic DDIM, 1 is DDPM-like (default: 0)')
     g, (lo, hi) = LatentDiffusionModel.default_guidance, LatentDiffusionModel.default_guidance_interval
-    parser.add_argument('--guidance', type=float, default=g, help=f'classifier-free guidance scale, >= 0 (default: {g:g})')
+    parser.add_argument('--guidance', type=float, default=g, help=f'classifier-free guidance scale, >= 0, applied in --guidance-interval (default: {g:g})')
     parser.add_argument('--guidance-interval', type=float, nargs=2, default=[lo, hi], metavar=('LOW', 'HIGH'),
                         help=f'guide only the steps whose alpha_bar lies in [LOW, HIGH]; 0 1 guides every step (default: {lo:g} {hi:g})')
     parser.add_argument('--seed', type=int, default=0, help='random seed (default: 0)')

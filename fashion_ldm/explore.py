@@ -27,7 +27,7 @@ def generate(model: LatentDiffusionModel, cls, n: int = 8, steps: int = 50, eta:
     if sampler not in ('ddim', 'ddpm'): raise ValueError(f"unknown sampler {sampler!r}; valid: ddim, ddpm")
     labels = class_labels(cls, n)
     if sampler == 'ddim': return model.decode(model.sample_latents(labels, steps, eta, guidance, seed, guidance_interval=guidance_interval))
-    model.check_sampling_args(1, 0.0, *model.guidance_settings(guidance, guidance_interval))
+    model.check_sampling_args(1, 0.0, guidance, guidance_interval)
     gen = torch.Generator().manual_seed(seed)
     x_T = torch.randn(n, *model.latent_shape, generator=gen).to(model.device)
     eps_fn = model.eps_fn(labels, guidance, guidance_interval)
@@ -71,13 +71,13 @@ class Explorer:
 
 # %% ../nbs/11_explore.ipynb #7d96e15c
 def trajectory(model: LatentDiffusionModel, cls, seed: int = 0, steps: int = 50, guidance: float | None = None,
-               keep: int = 10) -> dict:
+               keep: int = 10, guidance_interval=None) -> dict:
     "Decoded noisy latents `xt` and predicted clean images `x0` at `keep` evenly spaced steps of one DDIM run."
     wanted = set(torch.linspace(0, steps - 1, keep).round().long().tolist())
     xt, x0, ts = [], [], []
     def record(i, t, x, x0_pred):
         if i in wanted: xt.append(x.clone()); x0.append(x0_pred.clamp(-model.clip_latent, model.clip_latent)); ts.append(t)
-    final = model.sample_latents(class_labels(cls, 1), steps, 0.0, guidance, seed, callback=record)
+    final = model.sample_latents(class_labels(cls, 1), steps, 0.0, guidance, seed, callback=record, guidance_interval=guidance_interval)
     return {'t': ts, 'xt': model.decode(torch.cat(xt)), 'x0': model.decode(torch.cat(x0)), 'final': model.decode(final)}
 
 def trajectory_animation(traj: dict, interval: int = 300) -> animation.FuncAnimation:
@@ -105,18 +105,18 @@ def _noise(model: LatentDiffusionModel, seed: int) -> torch.Tensor:
     return torch.randn(1, *model.latent_shape, generator=torch.Generator().manual_seed(seed))
 
 def interpolate_noise(model: LatentDiffusionModel, cls, seed_a: int, seed_b: int, frames: int = 8, steps: int = 50,
-                      guidance: float | None = None) -> torch.Tensor:
+                      guidance: float | None = None, guidance_interval=None) -> torch.Tensor:
     "Images along the slerp between the starting noise of two seeds, one class."
     a, b = _noise(model, seed_a), _noise(model, seed_b)
     x_T = torch.cat([slerp(a, b, lam) for lam in torch.linspace(0, 1, frames).tolist()])
-    return model.decode(model.sample_latents(class_labels(cls, frames), steps, 0.0, guidance, x_T=x_T))
+    return model.decode(model.sample_latents(class_labels(cls, frames), steps, 0.0, guidance, x_T=x_T, guidance_interval=guidance_interval))
 
 def interpolate_classes(model: LatentDiffusionModel, cls_a, cls_b, seed: int = 0, frames: int = 8, steps: int = 50,
-                        guidance: float | None = None) -> torch.Tensor:
+                        guidance: float | None = None, guidance_interval=None) -> torch.Tensor:
     "Images from one starting noise, blending the guided predictions of two classes from all-a to all-b."
     lam = torch.linspace(0, 1, frames, device=model.device).view(-1, 1, 1, 1)
     ya, yb = (torch.full((frames,), class_index(c), device=model.device) for c in (cls_a, cls_b))
-    fa, fb = model.eps_fn(ya, guidance), model.eps_fn(yb, guidance)
+    fa, fb = model.eps_fn(ya, guidance, guidance_interval), model.eps_fn(yb, guidance, guidance_interval)
     eps_fn = lambda x, t: (1 - lam) * fa(x, t) + lam * fb(x, t)
     x_T = _noise(model, seed).expand(frames, -1, -1, -1).to(model.device)
     return model.decode(ddim_sample(eps_fn, x_T, model.schedule.to(model.device), steps, clip_x0=model.clip_latent))

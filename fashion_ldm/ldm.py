@@ -121,16 +121,16 @@ class LatentDiffusionModel(nn.Module):
     @property
     def latent_shape(self) -> tuple: return (self.denoiser.latent_channels, self.vae.latent_size, self.vae.latent_size)
 
-    def check_sampling_args(self, steps: int, eta: float, guidance: float, guidance_interval=(0.0, 1.0)) -> None:
-        "Raise one clear ValueError for sampling settings outside their valid range."
+    def guidance_settings(self, guidance: float | None = None, guidance_interval=None) -> tuple[float, tuple[float, float]]:
+        "The guidance scale and interval to use, checked: the ones given, else the model's defaults (each on its own)."
+        return check_guidance(self.default_guidance if guidance is None else guidance,
+                              self.default_guidance_interval if guidance_interval is None else guidance_interval)
+
+    def check_sampling_args(self, steps: int, eta: float, guidance: float | None = None, guidance_interval=None) -> None:
+        "Raise one clear ValueError for sampling settings outside their valid range (None: the model's default)."
         if not 1 <= steps <= len(self.betas): raise ValueError(f'steps must be between 1 and {len(self.betas)} (the training timesteps), got {steps}')
         if not 0 <= eta <= 1: raise ValueError(f'eta must be in [0, 1], got {eta}')
-        check_guidance(guidance, guidance_interval)
-
-    def guidance_settings(self, guidance: float | None = None, guidance_interval=None) -> tuple:
-        "The guidance scale and interval to use: the ones given, else the model's defaults."
-        return (self.default_guidance if guidance is None else guidance,
-                tuple(self.default_guidance_interval if guidance_interval is None else guidance_interval))
+        self.guidance_settings(guidance, guidance_interval)
 
     def eps_fn(self, labels: torch.Tensor, guidance: float | None = None, guidance_interval=None) -> EpsFn:
         "The guided noise prediction for `labels` (defaults: the model's guidance scale and interval)."
@@ -142,7 +142,7 @@ class LatentDiffusionModel(nn.Module):
                        seed: int = 0, x_T: torch.Tensor | None = None, progress: bool = False, callback=None,
                        guidance_interval=None) -> torch.Tensor:
         "Scaled latents for `labels` by DDIM from `x_T` (default: noise drawn from `seed`); guidance defaults to the model's."
-        self.check_sampling_args(steps, eta, *self.guidance_settings(guidance, guidance_interval))
+        self.check_sampling_args(steps, eta, guidance, guidance_interval)
         gen = torch.Generator().manual_seed(seed)
         if x_T is None: x_T = torch.randn(len(labels), *self.latent_shape, generator=gen)
         eps_fn = self.eps_fn(labels, guidance, guidance_interval)

@@ -96,18 +96,23 @@ def ddim_invert(eps_fn: EpsFn, x0: torch.Tensor, schedule: NoiseSchedule, steps:
     return x
 
 # %% ../nbs/06_sampling.ipynb #e42718a7
-def check_guidance(guidance: float, interval=(0.0, 1.0)) -> None:
-    "Raise one clear ValueError for a negative guidance scale or an interval that is not a range within [0, 1]."
-    if guidance < 0: raise ValueError(f'guidance scale must be >= 0, got {guidance}')
-    if len(interval) != 2 or not 0 <= interval[0] <= interval[1] <= 1:
-        raise ValueError(f'guidance interval must be two values of alpha_bar with 0 <= low <= high <= 1, got {tuple(interval)}')
+def check_guidance(guidance: float, interval=(0.0, 1.0)) -> tuple[float, tuple[float, float]]:
+    "The guidance scale and interval as floats; one clear ValueError for a negative scale or an interval that is not a range within [0, 1]."
+    try: guidance = float(guidance)
+    except (TypeError, ValueError): raise ValueError(f'guidance scale must be a number >= 0, got {guidance!r}') from None
+    if not guidance >= 0: raise ValueError(f'guidance scale must be >= 0, got {guidance}')
+    bad = ValueError(f'guidance interval must be two values of alpha_bar with 0 <= low <= high <= 1, got {interval!r}')
+    try: lo, hi = (float(v) for v in interval)
+    except (TypeError, ValueError): raise bad from None
+    if not 0 <= lo <= hi <= 1: raise bad
+    return guidance, (lo, hi)
 
 def guided_eps_fn(denoiser: nn.Module, y: torch.Tensor, guidance: float = 1.0,
                   alpha_bar: torch.Tensor | None = None, interval=(0.0, 1.0)) -> EpsFn:
     "An eps_fn for `denoiser` and classes `y`, guided with scale `guidance` at the steps where `alpha_bar[t]` lies in `interval`."
-    check_guidance(guidance, interval)
-    if alpha_bar is None and tuple(interval) != (0.0, 1.0): raise ValueError('a guidance interval needs the alpha_bar of the schedule')
-    null, (lo, hi) = torch.full_like(y, denoiser.num_classes), interval
+    guidance, (lo, hi) = check_guidance(guidance, interval)
+    if alpha_bar is None and (lo, hi) != (0.0, 1.0): raise ValueError('a guidance interval needs the alpha_bar of the schedule')
+    null = torch.full_like(y, denoiser.num_classes)
     def eps_fn(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         ab_t = None if alpha_bar is None else alpha_bar.to(t.device)[t]
         on = torch.ones_like(t, dtype=torch.bool) if ab_t is None else (ab_t >= lo) & (ab_t <= hi)
