@@ -15,23 +15,31 @@ import torch
 
 from .data import CLASS_NAMES, PRESETS, DataNotFoundError, save_grid
 from .ldm import LatentDiffusionModel, class_labels
+from .solvers import SAMPLERS
 from .train import FINAL_NAME, CheckpointError, RunConfig, Trainer, TrainingStopped
 
 # %% auto #0
-__all__ = ['add_sampling_args', 'add_model_args', 'build_parser', 'writable_path', 'cmd_train', 'cmd_sample', 'cmd_evaluate',
-           'cmd_bench', 'cmd_pixel_baseline', 'main', 'run_cli']
+__all__ = ['add_sampling_args', 'add_sampler_args', 'add_model_args', 'build_parser', 'writable_path', 'cmd_train', 'cmd_sample',
+           'cmd_evaluate', 'cmd_bench', 'cmd_pixel_baseline', 'main', 'run_cli']
 
 # %% ../nbs/09_cli.ipynb #0a727536
 def add_sampling_args(parser: argparse.ArgumentParser, n_default: int) -> None:
-    "--n, --steps, --eta, --guidance, --guidance-interval and --seed, with the model's defaults."
+    "--n, --sampler, --steps, --eta, --guidance, --guidance-interval and --seed, with the model's defaults."
     parser.add_argument('--n', type=int, default=n_default, help=f'images per class (default: {n_default})')
-    parser.add_argument('--steps', type=int, default=LatentDiffusionModel.default_steps, help='DDIM steps (default: 50)')
-    parser.add_argument('--eta', type=float, default=LatentDiffusionModel.default_eta, help='0 is deterministic DDIM, 1 is DDPM-like (default: 0)')
+    add_sampler_args(parser)
+    parser.add_argument('--eta', type=float, default=LatentDiffusionModel.default_eta, help='with --sampler ddim: 0 is deterministic, 1 is DDPM-like (default: 0)')
     g, (lo, hi) = LatentDiffusionModel.default_guidance, LatentDiffusionModel.default_guidance_interval
     parser.add_argument('--guidance', type=float, default=g, help=f'classifier-free guidance scale, >= 0, applied in --guidance-interval (default: {g:g})')
     parser.add_argument('--guidance-interval', type=float, nargs=2, default=[lo, hi], metavar=('LOW', 'HIGH'),
                         help=f'guide only the steps whose alpha_bar lies in [LOW, HIGH]; 0 1 guides every step (default: {lo:g} {hi:g})')
     parser.add_argument('--seed', type=int, default=0, help='random seed (default: 0)')
+
+def add_sampler_args(parser: argparse.ArgumentParser) -> None:
+    "--sampler and --steps (default: the sampler's own step count)."
+    default = LatentDiffusionModel.default_sampler
+    steps = ', '.join(f"{s['steps']} for {name}" for name, s in SAMPLERS.items())
+    parser.add_argument('--sampler', default=default, metavar='NAME', help=f"{' or '.join(SAMPLERS)} (default: {default})")
+    parser.add_argument('--steps', type=int, help=f'network passes per image, 1-1000 (default: {steps})')
 
 def add_model_args(parser: argparse.ArgumentParser) -> None:
     "--checkpoint (default: the shipped model) and --device."
@@ -61,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--compile', action='store_true', help='torch.compile the denoiser (useful on CUDA)')
 
     s = sub.add_parser('sample', help='generate images from a trained model', description=
-                       'Generate images with DDIM and write a PNG grid (--out) and/or arrays with labels (--npz).')
+                       'Generate images (DPM-Solver++ 2M by default, or DDIM) and write a PNG grid (--out) and/or arrays with labels (--npz).')
     s.add_argument('--checkpoint', help=f'a final ({FINAL_NAME}) or training checkpoint (default: the model shipped with the package)')
     s.add_argument('--class', dest='classes', action='append', metavar='CLASS',
                    help=f"class name or index, repeatable, or 'all' (default: all). Names: {', '.join(CLASS_NAMES)}")
@@ -81,11 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument('--data', help='folder holding FashionMNIST/raw, for the test set and the floor')
 
     b = sub.add_parser('bench', help='measure training and sampling speed, sizes and memory', description=
-                       'Training throughput (VAE, denoiser), sampling throughput (DDIM with decoding, with and without guidance), '
-                       'parameter counts, peak memory and the machine, as JSON.')
+                       'Training throughput (VAE, denoiser), sampling throughput with decoding, with and without guidance, '
+                       'for 50-step DDIM and for --sampler, parameter counts, peak memory and the machine, as JSON.')
     add_model_args(b)
     b.add_argument('--n', type=int, default=500, help='images per sampling run (default: 500)')
-    b.add_argument('--steps', type=int, default=50, help='DDIM steps (default: 50)')
+    add_sampler_args(b)
     b.add_argument('--pixel', metavar='CHECKPOINT', help='also measure this pixel-space model (from `fashion-ldm pixel-baseline`) and the speed-up')
     b.add_argument('--json', help='also write the result to this file')
 
@@ -138,9 +146,9 @@ def cmd_sample(args) -> int:
     png = writable_path(args.out) if args.out else None if args.npz else writable_path('samples.png')
     npz = writable_path(args.npz) if args.npz else None
     model = LatentDiffusionModel.from_pretrained(args.checkpoint, args.device)
-    model.check_sampling_args(args.steps, args.eta, args.guidance, args.guidance_interval)
+    model.check_sampling_args(args.steps, args.eta, args.guidance, args.guidance_interval, args.sampler)
     images, labels = model.sample(classes, args.n, args.steps, args.eta, args.guidance, args.seed, progress=True,
-                                  guidance_interval=args.guidance_interval)
+                                  guidance_interval=args.guidance_interval, sampler=args.sampler)
     if png is not None:
         print(f'wrote {save_grid(images, png, nrow=args.n if classes is None or len(classes) > 1 else min(10, args.n))}')
     if npz is not None:

@@ -227,9 +227,9 @@ def evaluate_command(args) -> int:
     if args.npz: images, labels = load_npz_samples(args.npz)
     else:
         model = LatentDiffusionModel.from_pretrained(args.checkpoint, args.device)
-        model.check_sampling_args(args.steps, args.eta, args.guidance, args.guidance_interval)
+        model.check_sampling_args(args.steps, args.eta, args.guidance, args.guidance_interval, args.sampler)
         images, labels = model.sample('all', args.n, args.steps, args.eta, args.guidance, args.seed, progress=True,
-                                      guidance_interval=args.guidance_interval)
+                                      guidance_interval=args.guidance_interval, sampler=args.sampler)
     classifier = load_classifier(device=args.device)
     n = len(images)
     te_x, _ = load_fashion_mnist(train=False, root=args.data)

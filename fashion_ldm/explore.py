@@ -13,7 +13,8 @@ from matplotlib import animation
 
 from .data import CLASS_NAMES, show_grid, to_model_range, to_unit_range
 from .ldm import LatentDiffusionModel, class_index, class_labels
-from .sampling import ddim_invert, ddim_sample, ddpm_sample, guided_eps_fn
+from .sampling import ddim_invert, ddpm_sample, guided_eps_fn
+from .solvers import SAMPLERS, run_sampler
 from .schedule import NoiseSchedule, q_sample, snr
 
 # %% auto #0
@@ -21,12 +22,14 @@ __all__ = ['generate', 'Explorer', 'trajectory', 'trajectory_animation', 'slerp'
            'invert_and_regenerate', 'noised_views', 'schedule_explorer', 'guidance_sweep']
 
 # %% ../nbs/11_explore.ipynb #e07e30fc
-def generate(model: LatentDiffusionModel, cls, n: int = 8, steps: int = 50, eta: float = 0.0, guidance: float | None = None,
-             seed: int = 0, sampler: str = 'ddim', guidance_interval=None) -> torch.Tensor:
-    "`n` images `[n, 1, 28, 28]` in [0, 1] of one class, by DDIM (`steps`, `eta`) or DDPM (all T steps); guidance defaults to the model's."
-    if sampler not in ('ddim', 'ddpm'): raise ValueError(f"unknown sampler {sampler!r}; valid: ddim, ddpm")
+def generate(model: LatentDiffusionModel, cls, n: int = 8, steps: int | None = None, eta: float = 0.0, guidance: float | None = None,
+             seed: int = 0, sampler: str | None = None, guidance_interval=None) -> torch.Tensor:
+    "`n` images `[n, 1, 28, 28]` in [0, 1] of one class, by a named sampler (`steps`, `eta`) or DDPM (all T steps); defaults are the model's."
+    sampler = sampler or model.default_sampler
+    if sampler not in (*SAMPLERS, 'ddpm'): raise ValueError(f"unknown sampler {sampler!r}; valid: {', '.join([*SAMPLERS, 'ddpm'])}")
     labels = class_labels(cls, n)
-    if sampler == 'ddim': return model.decode(model.sample_latents(labels, steps, eta, guidance, seed, guidance_interval=guidance_interval))
+    if sampler != 'ddpm':
+        return model.decode(model.sample_latents(labels, steps, eta, guidance, seed, guidance_interval=guidance_interval, sampler=sampler))
     model.check_sampling_args(1, 0.0, guidance, guidance_interval)
     gen = torch.Generator().manual_seed(seed)
     x_T = torch.randn(n, *model.latent_shape, generator=gen).to(model.device)
@@ -40,8 +43,10 @@ class Explorer:
         import ipywidgets as w
         self.model = model
         self.cls = w.Dropdown(options=list(CLASS_NAMES), value='Sneaker', description='class')
-        self.steps = w.IntSlider(value=50, min=1, max=200, description='DDIM steps')
-        self.eta = w.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.1, description='eta')
+        self.sampler = w.Dropdown(options=[*SAMPLERS, 'ddpm'], value=model.default_sampler, description='sampler')
+        self.steps = w.IntSlider(value=model.default_steps(), min=1, max=200, description='steps')
+        self.eta = w.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.1, description='eta (ddim)')
+        self.sampler.observe(self._sampler_changed, names='value')
         self.guidance = w.FloatSlider(value=model.default_guidance, min=0.0, max=8.0, step=0.5, description='guidance')
         self.interval = w.FloatRangeSlider(value=model.default_guidance_interval, min=0.0, max=1.0, step=0.05, description='guided ᾱ')
         self.seed = w.IntText(value=0, description='seed')
@@ -49,14 +54,22 @@ class Explorer:
         self.button = w.Button(description='Generate', button_style='primary')
         self.out = w.Output()
         self.button.on_click(lambda _: self.refresh())
-        self.widget = w.VBox([w.HBox([self.cls, self.seed]), w.HBox([self.steps, self.eta]),
+        self.widget = w.VBox([w.HBox([self.cls, self.seed]), w.HBox([self.sampler, self.steps, self.eta]),
                               w.HBox([self.guidance, self.interval]), w.HBox([self.n]), self.button, self.out])
 
+    def _sampler_changed(self, change) -> None:
+        "A new sampler starts at its own default steps; eta applies to DDIM only, and DDPM always takes every step."
+        if change['new'] in SAMPLERS: self.steps.value = self.model.default_steps(change['new'])
+        self.eta.disabled, self.steps.disabled = change['new'] != 'ddim', change['new'] == 'ddpm'
+        if change['new'] != 'ddim': self.eta.value = 0.0
+
     def render(self):
+        sampler = self.sampler.value
         images = generate(self.model, self.cls.value, self.n.value, self.steps.value, self.eta.value, self.guidance.value,
-                          self.seed.value, guidance_interval=self.interval.value)
+                          self.seed.value, sampler=sampler, guidance_interval=self.interval.value)
         lo, hi = self.interval.value
-        return show_grid(images, ncols=8, title=f'{self.cls.value}: {self.steps.value} steps, eta {self.eta.value}, '
+        how = '1000 DDPM steps' if sampler == 'ddpm' else f'{sampler}, {self.steps.value} steps' + (f', eta {self.eta.value}' if sampler == 'ddim' else '')
+        return show_grid(images, ncols=8, title=f'{self.cls.value}: {how}, '
                                                f'guidance {self.guidance.value} for ᾱ in [{lo:g}, {hi:g}], seed {self.seed.value}')
 
     def refresh(self) -> None:
@@ -71,13 +84,14 @@ class Explorer:
 
 # %% ../nbs/11_explore.ipynb #7d96e15c
 def trajectory(model: LatentDiffusionModel, cls, seed: int = 0, steps: int = 50, guidance: float | None = None,
-               keep: int = 10, guidance_interval=None) -> dict:
-    "Decoded noisy latents `xt` and predicted clean images `x0` at `keep` evenly spaced steps of one DDIM run."
+               keep: int = 10, guidance_interval=None, sampler: str = 'ddim') -> dict:
+    "Decoded noisy latents `xt` and predicted clean images `x0` at `keep` evenly spaced steps of one run (default: 50-step DDIM)."
     wanted = set(torch.linspace(0, steps - 1, keep).round().long().tolist())
     xt, x0, ts = [], [], []
     def record(i, t, x, x0_pred):
         if i in wanted: xt.append(x.clone()); x0.append(x0_pred.clamp(-model.clip_latent, model.clip_latent)); ts.append(t)
-    final = model.sample_latents(class_labels(cls, 1), steps, 0.0, guidance, seed, callback=record, guidance_interval=guidance_interval)
+    final = model.sample_latents(class_labels(cls, 1), steps, 0.0, guidance, seed, callback=record, guidance_interval=guidance_interval,
+                                 sampler=sampler)
     return {'t': ts, 'xt': model.decode(torch.cat(xt)), 'x0': model.decode(torch.cat(x0)), 'final': model.decode(final)}
 
 def trajectory_animation(traj: dict, interval: int = 300) -> animation.FuncAnimation:
@@ -104,14 +118,14 @@ def slerp(a: torch.Tensor, b: torch.Tensor, lam: float) -> torch.Tensor:
 def _noise(model: LatentDiffusionModel, seed: int) -> torch.Tensor:
     return torch.randn(1, *model.latent_shape, generator=torch.Generator().manual_seed(seed))
 
-def interpolate_noise(model: LatentDiffusionModel, cls, seed_a: int, seed_b: int, frames: int = 8, steps: int = 50,
+def interpolate_noise(model: LatentDiffusionModel, cls, seed_a: int, seed_b: int, frames: int = 8, steps: int | None = None,
                       guidance: float | None = None, guidance_interval=None) -> torch.Tensor:
     "Images along the slerp between the starting noise of two seeds, one class."
     a, b = _noise(model, seed_a), _noise(model, seed_b)
     x_T = torch.cat([slerp(a, b, lam) for lam in torch.linspace(0, 1, frames).tolist()])
     return model.decode(model.sample_latents(class_labels(cls, frames), steps, 0.0, guidance, x_T=x_T, guidance_interval=guidance_interval))
 
-def interpolate_classes(model: LatentDiffusionModel, cls_a, cls_b, seed: int = 0, frames: int = 8, steps: int = 50,
+def interpolate_classes(model: LatentDiffusionModel, cls_a, cls_b, seed: int = 0, frames: int = 8, steps: int | None = None,
                         guidance: float | None = None, guidance_interval=None) -> torch.Tensor:
     "Images from one starting noise, blending the guided predictions of two classes from all-a to all-b."
     lam = torch.linspace(0, 1, frames, device=model.device).view(-1, 1, 1, 1)
@@ -119,7 +133,7 @@ def interpolate_classes(model: LatentDiffusionModel, cls_a, cls_b, seed: int = 0
     fa, fb = model.eps_fn(ya, guidance, guidance_interval), model.eps_fn(yb, guidance, guidance_interval)
     eps_fn = lambda x, t: (1 - lam) * fa(x, t) + lam * fb(x, t)
     x_T = _noise(model, seed).expand(frames, -1, -1, -1).to(model.device)
-    return model.decode(ddim_sample(eps_fn, x_T, model.schedule.to(model.device), steps, clip_x0=model.clip_latent))
+    return model.decode(run_sampler(model.default_sampler, eps_fn, x_T, model.schedule.to(model.device), steps, clip_x0=model.clip_latent))
 
 # %% ../nbs/11_explore.ipynb #b09394bf
 @torch.no_grad()
@@ -130,8 +144,9 @@ def invert_and_regenerate(model: LatentDiffusionModel, images: torch.Tensor, sou
     z0 = model.vae.encode(x)
     ys = class_labels(source_cls, len(images)).to(model.device)
     noise = ddim_invert(guided_eps_fn(model.denoiser, ys, 1.0), z0, model.schedule.to(model.device), steps)
-    same = model.sample_latents(ys, steps, 0.0, 1.0, x_T=noise)
-    other = model.sample_latents(class_labels(target_cls, len(images)).to(model.device), steps, 0.0, guidance, x_T=noise)
+    # regenerate with DDIM at the same timesteps, so each forward step mirrors one inversion step (notebook 06a)
+    same = model.sample_latents(ys, steps, 0.0, 1.0, x_T=noise, sampler='ddim')
+    other = model.sample_latents(class_labels(target_cls, len(images)).to(model.device), steps, 0.0, guidance, x_T=noise, sampler='ddim')
     return noise, model.decode(same), model.decode(other)
 
 # %% ../nbs/11_explore.ipynb #217c25a5
@@ -155,12 +170,12 @@ def schedule_explorer(image: torch.Tensor):
 
 # %% ../nbs/11_explore.ipynb #60d9fa04
 def guidance_sweep(model: LatentDiffusionModel, classifier, reference: torch.Tensor, scales=(0.0, 1.0, 2.0, 4.0, 7.0),
-                   n_per_class: int = 20, steps: int = 20, seed: int = 0, guidance_interval=None) -> list[dict]:
+                   n_per_class: int = 20, steps: int = 20, seed: int = 0, guidance_interval=None, sampler: str | None = None) -> list[dict]:
     "Conditional accuracy, precision, recall and FID of samples at each guidance scale, guided in `guidance_interval` (default: the model's)."
     from fashion_ldm.evaluate import sample_metrics
     rows = []
     for g in scales:
-        images, labels = model.sample('all', n_per_class, steps, 0.0, g, seed, guidance_interval=guidance_interval)
+        images, labels = model.sample('all', n_per_class, steps, 0.0, g, seed, guidance_interval=guidance_interval, sampler=sampler)
         m = sample_metrics(classifier, images, labels, reference, seed)
         rows.append({'guidance': g, 'interval': model.guidance_settings(g, guidance_interval)[1], 'accuracy': m['accuracy'],
                      'precision': m['precision'], 'recall': m['recall'], 'fid': m['fid']})

@@ -17,7 +17,8 @@ from tqdm.auto import tqdm
 from .data import CLASS_NAMES, make_loader, save_grid, show_grid, to_unit_range
 from .ema import EMA, warmup_cosine_scheduler
 from .loss import diffusion_loss
-from .sampling import EpsFn, check_guidance, ddim_sample, ddim_timesteps, guided_eps_fn
+from .sampling import EpsFn, check_guidance, guided_eps_fn
+from .solvers import SAMPLERS, check_sampler, run_sampler
 from .schedule import NoiseSchedule
 from .unet import LatentUNetDenoiser
 from .vae import VAE
@@ -101,8 +102,8 @@ def pretrained_path() -> Path:
 
 # %% ../nbs/07_ldm.ipynb #63dd4db7
 class LatentDiffusionModel(nn.Module):
-    "A VAE, a latent denoiser and a noise schedule, sampled with DDIM."
-    default_steps, default_eta, default_guidance, default_guidance_interval = 50, 0.0, 5.0, (0.1, 1.0)
+    "A VAE, a latent denoiser and a noise schedule, sampled with DPM-Solver++ 2M or DDIM."
+    default_sampler, default_eta, default_guidance, default_guidance_interval = 'dpm++2m', 0.0, 5.0, (0.1, 1.0)
 
     def __init__(self, vae: VAE, denoiser: LatentUNetDenoiser, latent_dim: int | None = None,
                  schedule: NoiseSchedule | None = None, clip_latent: float = LATENT_CLIP):
@@ -126,10 +127,16 @@ class LatentDiffusionModel(nn.Module):
         return check_guidance(self.default_guidance if guidance is None else guidance,
                               self.default_guidance_interval if guidance_interval is None else guidance_interval)
 
-    def check_sampling_args(self, steps: int, eta: float, guidance: float | None = None, guidance_interval=None) -> None:
+    def default_steps(self, sampler: str | None = None) -> int:
+        "The number of steps `sampler` (default: the model's) takes unless told otherwise."
+        return SAMPLERS[check_sampler(sampler or self.default_sampler)]['steps']
+
+    def check_sampling_args(self, steps: int | None, eta: float, guidance: float | None = None, guidance_interval=None,
+                            sampler: str | None = None) -> None:
         "Raise one clear ValueError for sampling settings outside their valid range (None: the model's default)."
-        if not 1 <= steps <= len(self.betas): raise ValueError(f'steps must be between 1 and {len(self.betas)} (the training timesteps), got {steps}')
-        if not 0 <= eta <= 1: raise ValueError(f'eta must be in [0, 1], got {eta}')
+        check_sampler(sampler or self.default_sampler, eta)
+        if steps is not None and not (isinstance(steps, int) and 1 <= steps <= len(self.betas)):
+            raise ValueError(f'steps must be between 1 and {len(self.betas)} (the training timesteps), got {steps}')
         self.guidance_settings(guidance, guidance_interval)
 
     def eps_fn(self, labels: torch.Tensor, guidance: float | None = None, guidance_interval=None) -> EpsFn:
@@ -138,16 +145,18 @@ class LatentDiffusionModel(nn.Module):
         return guided_eps_fn(self.denoiser, labels.to(self.device), guidance, self.schedule.alpha_bar.to(self.device), interval)
 
     @torch.no_grad()
-    def sample_latents(self, labels: torch.Tensor, steps: int = 50, eta: float = 0.0, guidance: float | None = None,
+    def sample_latents(self, labels: torch.Tensor, steps: int | None = None, eta: float = 0.0, guidance: float | None = None,
                        seed: int = 0, x_T: torch.Tensor | None = None, progress: bool = False, callback=None,
-                       guidance_interval=None) -> torch.Tensor:
-        "Scaled latents for `labels` by DDIM from `x_T` (default: noise drawn from `seed`); guidance defaults to the model's."
-        self.check_sampling_args(steps, eta, guidance, guidance_interval)
+                       guidance_interval=None, *, sampler: str | None = None, spacing: str | None = None,
+                       rho: float | None = None) -> torch.Tensor:
+        "Scaled latents for `labels` from `x_T` (default: noise drawn from `seed`); sampler, steps and guidance default to the model's."
+        sampler = sampler or self.default_sampler
+        self.check_sampling_args(steps, eta, guidance, guidance_interval, sampler)
         gen = torch.Generator().manual_seed(seed)
         if x_T is None: x_T = torch.randn(len(labels), *self.latent_shape, generator=gen)
         eps_fn = self.eps_fn(labels, guidance, guidance_interval)
-        return ddim_sample(eps_fn, x_T.to(self.device), self.schedule.to(self.device), steps, eta, gen,
-                           clip_x0=self.clip_latent, progress=progress, callback=callback)
+        return run_sampler(sampler, eps_fn, x_T.to(self.device), self.schedule.to(self.device), steps, eta, gen,
+                           clip_x0=self.clip_latent, progress=progress, callback=callback, spacing=spacing, rho=rho)
 
     @torch.no_grad()
     def decode(self, z: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
@@ -162,17 +171,18 @@ class LatentDiffusionModel(nn.Module):
 
     def sample(self, classes=None, n: int = 1, steps: int | None = None, eta: float | None = None,
                guidance: float | None = None, seed: int = 0, progress: bool = False, batch_size: int = 1000,
-               guidance_interval=None):
+               guidance_interval=None, *, sampler: str | None = None, spacing: str | None = None, rho: float | None = None):
         "`n` images of each class in `classes` (a class, a list, or None/'all'): images `[N, 1, 28, 28]` in [0, 1] and labels."
-        steps = self.default_steps if steps is None else steps
+        sampler = sampler or self.default_sampler
+        steps = self.default_steps(sampler) if steps is None else steps
         eta = self.default_eta if eta is None else eta
         guidance, interval = self.guidance_settings(guidance, guidance_interval)
         labels = class_labels(classes, n)
-        self.check_sampling_args(steps, eta, guidance, interval)
+        self.check_sampling_args(steps, eta, guidance, interval, sampler)
         # all starting noise from the seed at once; batches of `batch_size` bound the memory; eta noise gets its own seeds
         x_T = torch.randn(len(labels), *self.latent_shape, generator=torch.Generator().manual_seed(seed))
         images = [self.decode(self.sample_latents(y, steps, eta, guidance, seed + 1 + i, x_T=x, progress=progress,
-                                                guidance_interval=interval))
+                                                guidance_interval=interval, sampler=sampler, spacing=spacing, rho=rho))
                   for i, (y, x) in enumerate(zip(labels.split(batch_size), x_T.split(batch_size)))]
         return torch.cat(images), labels
 
@@ -188,7 +198,7 @@ def generate_latent_diffusion_samples(model: LatentDiffusionModel, class_idx, n:
         raise ValueError("betas do not match the model's noise schedule")
     if alphas_cumprod is not None and not torch.allclose(alphas_cumprod.float().cpu(), model.schedule.alpha_bar.cpu(), atol=1e-6):
         raise ValueError("alphas_cumprod does not match the model's noise schedule")
-    images, labels = model.sample(class_idx, n, steps, eta, guidance, seed)
+    images, labels = model.sample(class_idx, n, steps, eta, guidance, seed, sampler='ddim')   # the seed's sampler
     if save_path is not None: save_grid(images, save_path, nrow=min(n, 10))
     if show:
         show_grid(images, labels, ncols=10, title=f'{CLASS_NAMES[int(labels[0])]}: {n} samples, {steps}-step DDIM')

@@ -15,7 +15,7 @@ from .schedule import NoiseSchedule, expand_like
 
 # %% auto #0
 __all__ = ['EpsFn', 'predict_x0', 'eps_from_x0', 'ddpm_step', 'ddpm_sample', 'ddim_timesteps', 'ddim_step', 'ddim_sample',
-           'ddim_invert', 'check_guidance', 'guided_eps_fn']
+           'ddim_invert', 'check_guidance', 'guided_eps_fn', 'oracle_eps_fn', 'gaussian_eps_fn', 'mixture_eps_fn']
 
 # %% ../nbs/06_sampling.ipynb #1b6e7189
 EpsFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -99,8 +99,8 @@ def ddim_invert(eps_fn: EpsFn, x0: torch.Tensor, schedule: NoiseSchedule, steps:
 def check_guidance(guidance: float, interval=(0.0, 1.0)) -> tuple[float, tuple[float, float]]:
     "The guidance scale and interval as floats; one clear ValueError for a negative scale or an interval that is not a range within [0, 1]."
     try: guidance = float(guidance)
-    except (TypeError, ValueError): raise ValueError(f'guidance scale must be a number >= 0, got {guidance!r}') from None
-    if not guidance >= 0: raise ValueError(f'guidance scale must be >= 0, got {guidance}')
+    except (TypeError, ValueError): raise ValueError(f'guidance scale must be a finite number >= 0, got {guidance!r}') from None
+    if not 0 <= guidance < float('inf'): raise ValueError(f'guidance scale must be a finite number >= 0, got {guidance}')
     bad = ValueError(f'guidance interval must be two values of alpha_bar with 0 <= low <= high <= 1, got {interval!r}')
     try: lo, hi = (float(v) for v in interval)
     except (TypeError, ValueError): raise bad from None
@@ -120,4 +120,28 @@ def guided_eps_fn(denoiser: nn.Module, y: torch.Tensor, guidance: float = 1.0,
         if guidance == 0 and on.all(): return denoiser(x, t, null).float()
         cond, uncond = denoiser(torch.cat([x, x]), torch.cat([t, t]), torch.cat([y, null])).float().chunk(2)
         return torch.where(expand_like(on, cond).bool(), uncond + guidance * (cond - uncond), cond)
+    return eps_fn
+
+# %% ../nbs/06_sampling.ipynb #cc3284f1
+def oracle_eps_fn(x0: torch.Tensor, alpha_bar: torch.Tensor) -> EpsFn:
+    "The true noise for points `x0` `[N, D]`: every step's predicted x0 is exactly `x0`."
+    return lambda x, t: (x - alpha_bar[t].sqrt().view(-1, 1) * x0) / (1 - alpha_bar[t]).sqrt().view(-1, 1)
+
+def gaussian_eps_fn(m: float, s: float, alpha_bar: torch.Tensor) -> EpsFn:
+    "Exact E[eps | x_t] for data N(m, s^2) in every coordinate of `[N, D]` points."
+    def eps_fn(x, t):
+        ab = alpha_bar[t].view(-1, 1)
+        return (1 - ab).sqrt() * (x - ab.sqrt() * m) / (ab * s ** 2 + 1 - ab)
+    return eps_fn
+
+# %% ../nbs/06_sampling.ipynb #7d21c3aa
+def mixture_eps_fn(alpha_bar: torch.Tensor, centres=(-0.6, 0.6), s: float = 0.1) -> EpsFn:
+    "Exact E[eps | x_t] for 1-D points `[N, 1]` from an equal mixture of Gaussians N(c, s^2), one per centre c."
+    c = torch.tensor(centres)
+    def eps_fn(x, t):
+        ab = alpha_bar[t].view(-1, 1)
+        var = ab * s ** 2 + 1 - ab
+        logw = -(x - ab.sqrt() * c) ** 2 / (2 * var)
+        w = logw.softmax(dim=1)
+        return (w * (1 - ab).sqrt() * (x - ab.sqrt() * c) / var).sum(1, keepdim=True)
     return eps_fn
