@@ -110,8 +110,7 @@ def bench_command(args) -> int:
     torch.set_grad_enabled(True)
     model = LatentDiffusionModel.from_pretrained(args.checkpoint, args.device)
     if args.n < 10: raise ValueError(f'--n must be at least 10 (one image per class), got {args.n}')
-    model.check_sampling_args(args.steps, 0.0, sampler=args.sampler)
-    result = benchmark(model, args.n, args.steps, sampler=args.sampler)
+    result = benchmark(model, args.n, args.steps, sampler=args.sampler)   # checks the sampler and steps first
     if args.pixel:   # both models at 50-step DDIM without guidance: equal steps, equal work per step
         from fashion_ldm.train import model_from_checkpoint
         pixel = benchmark(model_from_checkpoint(args.pixel, args.device), args.n, 50, guided=False, sampler='ddim')

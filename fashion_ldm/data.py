@@ -166,7 +166,7 @@ def show_grid(images: torch.Tensor, labels=None, ncols: int = 8, title: str | No
     for i, ax in enumerate(axes.flat):
         ax.axis('off')
         if i >= n: continue
-        ax.imshow(images[i, 0], cmap='gray', vmin=0, vmax=1)
+        ax.imshow(images[i, 0], cmap='gray', vmin=0, vmax=1, interpolation='nearest')   # pixels as pixels: sharp, and small PNGs
         if labels is not None:
             lab = labels[i]
             text = class_names[int(lab)] if not isinstance(lab, str) else lab

@@ -201,6 +201,6 @@ def generate_latent_diffusion_samples(model: LatentDiffusionModel, class_idx, n:
     images, labels = model.sample(class_idx, n, steps, eta, guidance, seed, sampler='ddim')   # the seed's sampler
     if save_path is not None: save_grid(images, save_path, nrow=min(n, 10))
     if show:
-        show_grid(images, labels, ncols=10, title=f'{CLASS_NAMES[int(labels[0])]}: {n} samples, {steps}-step DDIM')
+        show_grid(images, ncols=10, size=0.8, title=f'{CLASS_NAMES[int(labels[0])]}: {n} samples, {steps}-step DDIM')
         plt.show()
     return images

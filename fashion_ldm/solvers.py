@@ -42,8 +42,7 @@ def _distinct_decreasing(ts: torch.Tensor) -> torch.Tensor:
     "Push apart timesteps that rounded to the same value, keeping them decreasing and >= 0."
     ts, n = ts.clone(), len(ts)
     for i in range(1, n): ts[i] = min(ts[i], ts[i - 1] - 1)
-    for i in range(n - 1, -1, -1): ts[i] = max(ts[i], n - 1 - i)
-    for i in range(1, n): ts[i] = min(ts[i], ts[i - 1] - 1)
+    for i in range(n - 1, -1, -1): ts[i] = max(ts[i], n - 1 - i)   # raising from the end keeps them decreasing
     return ts
 
 def sampling_timesteps(alpha_bar: torch.Tensor, steps: int, spacing: str = 'trailing', rho: float = 1.0) -> torch.Tensor:
@@ -69,17 +68,16 @@ def ode_sample(eps_fn: EpsFn, x_T: torch.Tensor, schedule: NoiseSchedule, steps:
     if order not in (1, 2): raise ValueError(f'order must be 1 or 2, got {order!r}')
     ab = schedule.alpha_bar.to(x_T.device)
     ts = sampling_timesteps(schedule.alpha_bar, steps, spacing, rho).tolist()
-    x, x0_prev, h_prev = x_T, None, None
+    ab_path = torch.cat([schedule.alpha_bar.cpu().double()[ts], torch.ones(1, dtype=torch.float64)])   # on the CPU: no device syncs
+    lam = log_snr(ab_path)
+    x, x0_prev = x_T, None
     for i, t in enumerate(tqdm(ts, disable=not progress, desc=f'DPM-Solver++ {order}M' if order == 2 else 'ODE order 1', leave=False)):
-        ab_next = ab[ts[i + 1]] if i + 1 < len(ts) else torch.ones((), device=x.device)
         eps = eps_fn(x, torch.full((len(x),), t, device=x.device, dtype=torch.long))
         x0 = predict_x0(x, eps, ab[t])
         if callback is not None: callback(i, t, x, x0)
         if clip_x0 is not None: x0 = x0.clamp(-clip_x0, clip_x0)
-        use_prev = order == 2 and x0_prev is not None
-        x_next = dpm_solver_step(x, x0, ab[t], ab_next, x0_prev if use_prev else None, h_prev if use_prev else None)
-        if i + 1 < len(ts): h_prev = (log_snr(ab_next) - log_snr(ab[t])).item()
-        x, x0_prev = x_next, x0
+        prev = (x0_prev, (lam[i] - lam[i - 1]).item()) if order == 2 and x0_prev is not None else (None, None)
+        x, x0_prev = dpm_solver_step(x, x0, ab_path[i], ab_path[i + 1], *prev), x0
     return x
 
 # %% ../nbs/06a_solvers.ipynb #8d485fe3
