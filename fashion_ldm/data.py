@@ -89,8 +89,8 @@ class Preset:
     vae_epochs: int
     diffusion_epochs: int
     batch_size: int = 128
-    latent_dim: int = 32        # base width of the denoiser (the seed's name)
-    vae_dim: int = 16           # base width of the VAE
+    denoiser_channels: int = 32  # base width of the denoiser (the seed's `latent_dim`)
+    vae_channels: int = 16       # base width of the VAE
     latent_channels: int = 4
     time_dim: int = 256
     vae_lr: float = 2e-3
@@ -100,13 +100,19 @@ class Preset:
 
     def to_dict(self) -> dict: return asdict(self)
 
+    @classmethod
+    def from_dict(cls, d: dict) -> 'Preset':
+        "A preset from `to_dict`'s output, including one saved before the widths were renamed."
+        renamed = {'latent_dim': 'denoiser_channels', 'vae_dim': 'vae_channels'}
+        return cls(**{renamed.get(k, k): v for k, v in d.items()})
+
 PRESETS = {
     'quick': Preset('quick', train_images=2_000, vae_epochs=2, diffusion_epochs=4, batch_size=64,
-                    latent_dim=16, vae_dim=16, warmup_steps=20, ema_decay=0.99),
+                    denoiser_channels=16, vae_channels=16, warmup_steps=20, ema_decay=0.99),
     'cpu':   Preset('cpu', train_images=None, vae_epochs=2, diffusion_epochs=15, batch_size=128,
-                    latent_dim=16, vae_dim=16),
+                    denoiser_channels=16, vae_channels=16),
     'full':  Preset('full', train_images=None, vae_epochs=50, diffusion_epochs=200, batch_size=128,
-                    latent_dim=64, vae_dim=32, warmup_steps=1000, ema_decay=0.9999),
+                    denoiser_channels=64, vae_channels=32, warmup_steps=1000, ema_decay=0.9999),
 }
 
 def get_preset(name: str | None = None, **overrides) -> Preset:

@@ -11,8 +11,10 @@ import math
 import torch
 import torch.nn as nn
 
+from .loop import Callback
+
 # %% auto #0
-__all__ = ['ema_decay', 'EMA', 'warmup_cosine_lr', 'warmup_cosine_scheduler']
+__all__ = ['ema_decay', 'EMA', 'EMAUpdate', 'warmup_cosine_lr', 'warmup_cosine_scheduler']
 
 # %% ../nbs/05_ema_lr.ipynb #a6a4889e
 def ema_decay(num_updates: int, decay: float, warmup: bool = True) -> float:
@@ -38,6 +40,14 @@ class EMA:
     def load_state_dict(self, state: dict) -> None:
         self.model.load_state_dict(state['model'])
         self.num_updates, self.decay = int(state['num_updates']), float(state['decay'])
+
+# %% ../nbs/05_ema_lr.ipynb #456b2fbc
+class EMAUpdate(Callback):
+    "Update `ema` from the loop's model after every step taken (a skipped step leaves it alone)."
+    order = 5
+    def __init__(self, ema: EMA): self.ema = ema
+    def after_step(self, loop):
+        if not loop.skip: self.ema.update(loop.model)
 
 # %% ../nbs/05_ema_lr.ipynb #a8f4f243
 def warmup_cosine_lr(step: int, peak_lr: float, warmup_steps: int, total_steps: int, min_lr: float = 0.0) -> float:

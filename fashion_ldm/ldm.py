@@ -6,16 +6,16 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import torch
 import torch.nn as nn
-from tqdm.auto import tqdm
 
-from .data import CLASS_NAMES, make_loader, save_grid, show_grid, to_unit_range
-from .ema import EMA, warmup_cosine_scheduler
+from .checkpoint import CheckpointError, build_networks, read_checkpoint
+from .data import CLASS_NAMES, get_device, save_grid, show_grid, to_unit_range
+from .ema import EMA, EMAUpdate, warmup_cosine_scheduler
+from .loop import ClipGradients, Loop, ProgressBar, StopAfter
 from .loss import diffusion_loss
 from .sampling import EpsFn, check_guidance, guided_eps_fn
 from .solvers import SAMPLERS, check_sampler, run_sampler
@@ -25,7 +25,7 @@ from .vae import VAE
 
 # %% auto #0
 __all__ = ['LATENT_CLIP', 'PRETRAINED_FILE', 'encode_dataset', 'fit_denoiser', 'class_index', 'class_labels', 'pretrained_path',
-           'LatentDiffusionModel', 'generate_latent_diffusion_samples']
+           'LatentDiffusionModel', 'model_from_checkpoint', 'generate_latent_diffusion_samples']
 
 # %% ../nbs/07_ldm.ipynb #0fd2189b
 LATENT_CLIP = 4.0
@@ -42,32 +42,19 @@ def fit_denoiser(denoiser: LatentUNetDenoiser, latents: torch.Tensor, labels: to
                  epochs: int, batch_size: int = 128, lr: float = 1e-3, warmup_steps: int = 200,
                  ema_decay: float = 0.999, device: torch.device | str = 'cpu', seed: int = 0,
                  weighting: str = 'noise_level', p_uncond: float = 0.1, max_steps: int | None = None,
-                 max_seconds: float | None = None) -> tuple[EMA, list[float]]:
-    "Train `denoiser` on clean latents for `epochs` (or `max_steps`, or until `max_seconds` pass); returns its EMA and every step's loss."
-    device = torch.device(device)
-    denoiser.to(device).train()
+                 callbacks=()) -> tuple[EMA, list[float]]:
+    "Train `denoiser` on clean latents for `epochs` (or `max_steps`); returns its EMA and every step's loss."
     gen = torch.Generator().manual_seed(seed)
-    loader = make_loader(latents, labels, batch_size, generator=gen)
-    total = epochs * len(loader) if max_steps is None else min(max_steps, epochs * len(loader))
-    opt = torch.optim.AdamW(denoiser.parameters(), lr=lr, weight_decay=0.0)
-    sched = warmup_cosine_scheduler(opt, warmup_steps, total)
-    ema, alpha_bar, losses = EMA(denoiser, ema_decay), schedule.alpha_bar.to(device), []
-    deadline = time.monotonic() + (max_seconds if max_seconds is not None else float('inf'))
-    out_of_budget = lambda: len(losses) >= total or time.monotonic() > deadline
-    for epoch in range(epochs):
-        bar = tqdm(loader, desc=f'diffusion epoch {epoch + 1}/{epochs}', leave=False)
-        for zb, yb in bar:
-            loss = diffusion_loss(denoiser, zb.to(device), yb.to(device), alpha_bar, gen, p_uncond, weighting)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            nn.utils.clip_grad_norm_(denoiser.parameters(), 1.0)
-            opt.step(); sched.step(); ema.update(denoiser)
-            losses.append(loss.item())
-            bar.set_postfix(loss=f'{loss.item():.3f}')
-            if out_of_budget(): break
-        if out_of_budget(): break
+    total = epochs * -(-len(latents) // batch_size)
+    total = total if max_steps is None else min(max_steps, total)
+    opt = torch.optim.AdamW(denoiser.to(device).parameters(), lr=lr, weight_decay=0.0)
+    ema, alpha_bar = EMA(denoiser, ema_decay), schedule.alpha_bar.to(device)
+    loss = lambda model, z, y: diffusion_loss(model, z, y, alpha_bar, gen, p_uncond, weighting)
+    loop = Loop(denoiser, loss, (latents, labels), opt, warmup_cosine_scheduler(opt, warmup_steps, total), epochs=epochs,
+                batch_size=batch_size, seed=seed, device=device,
+                callbacks=[ClipGradients(1.0), EMAUpdate(ema), StopAfter(max_steps), ProgressBar('diffusion'), *callbacks]).fit()
     denoiser.eval()
-    return ema, losses
+    return ema, loop.losses
 
 # %% ../nbs/07_ldm.ipynb #bb2fe38b
 def _norm_name(s: str) -> str: return re.sub(r'[^a-z0-9]', '', s.lower())
@@ -108,8 +95,8 @@ class LatentDiffusionModel(nn.Module):
     def __init__(self, vae: VAE, denoiser: LatentUNetDenoiser, latent_dim: int | None = None,
                  schedule: NoiseSchedule | None = None, clip_latent: float = LATENT_CLIP):
         super().__init__()
-        if latent_dim is not None and latent_dim != denoiser.latent_dim:
-            raise ValueError(f'latent_dim={latent_dim} does not match the denoiser (latent_dim={denoiser.latent_dim})')
+        if latent_dim is not None and latent_dim != denoiser.base_channels:   # the seed's name for the denoiser's base width
+            raise ValueError(f'latent_dim={latent_dim} does not match the denoiser (base_channels={denoiser.base_channels})')
         if vae.latent_channels != denoiser.latent_channels:
             raise ValueError(f'the VAE makes {vae.latent_channels}-channel latents but the denoiser expects {denoiser.latent_channels}')
         self.vae, self.denoiser, self.clip_latent = vae.eval(), denoiser.eval(), clip_latent
@@ -166,7 +153,6 @@ class LatentDiffusionModel(nn.Module):
     @classmethod
     def from_pretrained(cls, path: str | Path | None = None, device: torch.device | str = 'auto') -> 'LatentDiffusionModel':
         "The model shipped with the package (or the checkpoint at `path`), ready to sample: no data, no network."
-        from fashion_ldm.train import model_from_checkpoint   # the checkpoint format is defined in notebook 08
         return model_from_checkpoint(path if path is not None else pretrained_path(), device)
 
     def sample(self, classes=None, n: int = 1, steps: int | None = None, eta: float | None = None,
@@ -185,6 +171,15 @@ class LatentDiffusionModel(nn.Module):
                                                 guidance_interval=interval, sampler=sampler, spacing=spacing, rho=rho))
                   for i, (y, x) in enumerate(zip(labels.split(batch_size), x_T.split(batch_size)))]
         return torch.cat(images), labels
+
+def model_from_checkpoint(path: str | Path, device: torch.device | str = 'cpu', use_ema: bool = True) -> LatentDiffusionModel:
+    "A `LatentDiffusionModel` from a final or training checkpoint (EMA weights by default), latent or pixel-space (notebook 11)."
+    state = read_checkpoint(path)
+    if not state['finished']['vae']: raise CheckpointError(f'{path} is a run still in its VAE stage: there is no denoiser to sample yet')
+    vae, denoiser = build_networks(state, use_ema, path)
+    schedule = NoiseSchedule(state['betas']) if state['betas'] is not None else None
+    return LatentDiffusionModel(vae, denoiser, schedule=schedule,
+                                clip_latent=getattr(vae, 'latent_clip', LATENT_CLIP)).to(get_device(device))
 
 # %% ../nbs/07_ldm.ipynb #5fed7c66
 def generate_latent_diffusion_samples(model: LatentDiffusionModel, class_idx, n: int, alphas_cumprod: torch.Tensor | None = None,

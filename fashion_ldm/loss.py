@@ -9,7 +9,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .schedule import NoiseSchedule, expand_like, q_sample, snr
+from .schedule import q_sample, snr
 
 # %% auto #0
 __all__ = ['WEIGHTINGS', 'loss_weight', 'hybrid_loss', 'diffusion_loss']

@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .vae import ResBlock, group_norm
+from .vae import ResBlock, base_width, group_norm
 
 # %% auto #0
 __all__ = ['timestep_embedding', 'SelfAttention2d', 'LatentUNetDenoiser', 'count_parameters']
@@ -50,11 +50,12 @@ class SelfAttention2d(nn.Module):
 # %% ../nbs/03_unet.ipynb #b25d0581
 class LatentUNetDenoiser(nn.Module):
     "Predicts the noise in a `[N, latent_channels, 8, 8]` latent at steps `t` for classes `y` (`num_classes` = no class)."
-    def __init__(self, latent_dim: int = 32, num_classes: int = 10, time_dim: int = 256,
-                 latent_channels: int = 4, heads: int = 4):
+    def __init__(self, base_channels: int | None = None, num_classes: int = 10, time_dim: int = 256,
+                 latent_channels: int = 4, heads: int = 4, *, latent_dim: int | None = None):
         super().__init__()
-        self.latent_dim, self.num_classes, self.time_dim, self.latent_channels = latent_dim, num_classes, time_dim, latent_channels
-        c1, c2, c3 = 2 * latent_dim, 4 * latent_dim, 4 * latent_dim
+        width = base_width(base_channels, latent_dim)
+        self.base_channels, self.num_classes, self.time_dim, self.latent_channels, self.heads = width, num_classes, time_dim, latent_channels, heads
+        c1, c2, c3 = 2 * width, 4 * width, 4 * width
         self.time_mlp = nn.Sequential(nn.Linear(time_dim, time_dim), nn.SiLU(), nn.Linear(time_dim, time_dim))
         self.class_emb = nn.Embedding(num_classes + 1, time_dim)
         self.conv_in = nn.Conv2d(latent_channels, c1, 3, padding=1)
@@ -67,6 +68,11 @@ class LatentUNetDenoiser(nn.Module):
         self.up1 = ResBlock(c2 + c1, c1, time_dim)
         self.conv_out = nn.Sequential(group_norm(c1), nn.SiLU(), nn.Conv2d(c1, latent_channels, 3, padding=1))
         nn.init.zeros_(self.conv_out[-1].weight); nn.init.zeros_(self.conv_out[-1].bias)
+
+    @property
+    def init_args(self) -> dict:
+        return dict(base_channels=self.base_channels, num_classes=self.num_classes, time_dim=self.time_dim,
+                    latent_channels=self.latent_channels, heads=self.heads)
 
     @property
     def null_class(self) -> int: return self.num_classes

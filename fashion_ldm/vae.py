@@ -10,13 +10,13 @@ import math
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
-from .data import make_loader, to_unit_range
+from .data import to_unit_range
+from .loop import ClipGradients, Loop, ProgressBar
 
 # %% auto #0
-__all__ = ['group_norm', 'ResBlock', 'reparameterize', 'VAE', 'kl_divergence', 'vae_loss', 'fit_vae', 'fit_scale_factor',
-           'reconstruction_mse']
+__all__ = ['group_norm', 'ResBlock', 'reparameterize', 'base_width', 'VAE', 'kl_divergence', 'vae_loss', 'fit_vae',
+           'fit_scale_factor', 'reconstruction_mse', 'PixelSpace']
 
 # %% ../nbs/01_vae.ipynb #1a59e804
 def group_norm(channels: int) -> nn.GroupNorm:
@@ -46,13 +46,23 @@ def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Gene
     eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype).to(mu.device)   # CPU generator, any device
     return mu + (0.5 * logvar).exp() * eps
 
+def base_width(base_channels: int | None, latent_dim: int | None, default: int = 32) -> int:
+    "`base_channels`, or the seed's name for it, `latent_dim` (not both)."
+    if base_channels is not None and latent_dim is not None:
+        raise ValueError(f'give base_channels or latent_dim (the seed\'s name for it), not both: {base_channels}, {latent_dim}')
+    width = next((w for w in (base_channels, latent_dim) if w is not None), default)
+    if not (isinstance(width, int) and width >= 1): raise ValueError(f'base_channels must be a positive integer, got {width!r}')
+    return width
+
 class VAE(nn.Module):
     "KL-regularised autoencoder from `[N, in_channels, 32, 32]` images to `[N, latent_channels, 8, 8]` latents."
     latent_size = 8   # two stride-2 convolutions: 32 -> 8
-    def __init__(self, in_channels: int = 1, latent_dim: int = 32, latent_channels: int = 4):
+    def __init__(self, in_channels: int = 1, base_channels: int | None = None, latent_channels: int = 4, *,
+                 latent_dim: int | None = None):
         super().__init__()
-        c, c2 = latent_dim, 2 * latent_dim
-        self.in_channels, self.latent_dim, self.latent_channels = in_channels, latent_dim, latent_channels
+        c = base_width(base_channels, latent_dim)
+        c2 = 2 * c
+        self.in_channels, self.base_channels, self.latent_channels = in_channels, c, latent_channels
         self.encoder = nn.Sequential(
             nn.Conv2d(in_channels, c, 3, padding=1), ResBlock(c, c),
             nn.Conv2d(c, c, 3, stride=2, padding=1), ResBlock(c, c2),
@@ -65,6 +75,9 @@ class VAE(nn.Module):
             group_norm(c), nn.SiLU(), nn.Conv2d(c, in_channels, 3, padding=1))
         # 1/std of the training latents, set by `fit_scale_factor` and saved in the state_dict
         self.register_buffer('scale_factor', torch.tensor(1.0))
+
+    @property
+    def init_args(self) -> dict: return dict(in_channels=self.in_channels, base_channels=self.base_channels, latent_channels=self.latent_channels)
 
     def encode_dist(self, x: torch.Tensor):
         "Mean and log-variance of q(z|x), unscaled."
@@ -98,27 +111,16 @@ def vae_loss(vae: VAE, x: torch.Tensor, kl_weight: float = 1e-3, generator: torc
 
 # %% ../nbs/01_vae.ipynb #fb47c0ea
 def fit_vae(vae: VAE, images: torch.Tensor, epochs: int, batch_size: int = 128, lr: float = 2e-3,
-            kl_weight: float = 1e-3, device: torch.device | str = 'cpu', seed: int = 0) -> list[float]:
+            kl_weight: float = 1e-3, device: torch.device | str = 'cpu', seed: int = 0, callbacks=()) -> list[float]:
     "Train `vae` on model-range `images`; returns the loss of every step."
-    device = torch.device(device)
-    vae.to(device).train()
     gen = torch.Generator().manual_seed(seed)
-    loader = make_loader(images, torch.zeros(len(images), dtype=torch.long), batch_size, generator=gen)
-    opt = torch.optim.AdamW(vae.parameters(), lr=lr, weight_decay=0.0)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * len(loader), pct_start=0.1)
-    losses = []
-    for epoch in range(epochs):
-        bar = tqdm(loader, desc=f'VAE epoch {epoch + 1}/{epochs}', leave=False)
-        for xb, _ in bar:
-            loss, rec, kl = vae_loss(vae, xb.to(device), kl_weight)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
-            opt.step(); sched.step()
-            losses.append(loss.item())
-            bar.set_postfix(loss=f'{loss.item():.2f}', kl=f'{kl.item():.1f}')
+    opt = torch.optim.AdamW(vae.to(device).parameters(), lr=lr, weight_decay=0.0)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * math.ceil(len(images) / batch_size), pct_start=0.1)
+    loss = lambda model, x: vae_loss(model, x, kl_weight, gen)[0]
+    loop = Loop(vae, loss, (images,), opt, sched, epochs=epochs, batch_size=batch_size, seed=seed, device=device,
+                callbacks=[ClipGradients(1.0), ProgressBar('VAE'), *callbacks]).fit()
     vae.eval()
-    return losses
+    return loop.losses
 
 # %% ../nbs/01_vae.ipynb #088eec72
 @torch.no_grad()
@@ -137,3 +139,17 @@ def reconstruction_mse(vae: VAE, images: torch.Tensor, batch_size: int = 500, de
     errs = [(to_unit_range(vae.decode(vae.encode(xb.to(device)))) - to_unit_range(xb.to(device))).pow(2).mean().item() * len(xb)
             for xb in images.split(batch_size)]
     return 4 * sum(errs) / len(images)
+
+# %% ../nbs/01_vae.ipynb #a9ddbbab
+class PixelSpace(nn.Module):
+    "The autoencoder that does nothing: diffusion directly on model-range `[N, 1, 32, 32]` images."
+    latent_size, latent_channels, in_channels = 32, 1, 1
+    latent_clip = 1.0   # model-range pixels lie in [-1, 1], so predicted clean images are clamped there
+    init_args = {}
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer('scale_factor', torch.tensor(1.0))   # the same interface as `VAE`
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor: return x
+    def decode(self, z: torch.Tensor) -> torch.Tensor: return z

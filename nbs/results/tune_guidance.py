@@ -2,7 +2,7 @@
 so that the test set stays untouched for the headline figures.
 
 Run from the repository root (about 15 minutes on 2 CPU cores):  python nbs/results/tune_guidance.py
-Writes nbs/results/guidance_tuning.json; notebook 11 shows the table.
+Writes nbs/results/guidance_tuning.json; notebook 09 shows the table.
 """
 import json
 import platform
