@@ -15,6 +15,7 @@ import torch
 
 from .ldm import LatentDiffusionModel, model_from_checkpoint
 from .loss import diffusion_loss
+from .solvers import SamplingConfig
 from .unet import count_parameters
 from .vae import vae_loss
 
@@ -69,35 +70,31 @@ def training_throughput(model: LatentDiffusionModel, batch_size: int = 128, repe
         result['vae_img_s'] = batch_size / _timed(step(vae, lambda: vae_loss(vae, x, generator=gen)[0]), repeats)
     return result
 
-def sampling_throughput(model: LatentDiffusionModel, n: int = 500, steps: int | None = None, guidance: float = 1.0,
-                        sampler: str | None = None) -> float:
-    "Images per second for `n` class-conditional images by `sampler` in `steps` (default: the model's), decoding included (after a tiny warm-up run)."
-    def run(per_class, steps):
-        model.sample('all', per_class, steps, 0.0, guidance, seed=0, sampler=sampler)
+def sampling_throughput(model: LatentDiffusionModel, n: int = 500, config: SamplingConfig | None = None, **changes) -> float:
+    "Images per second for `n` class-conditional images sampled as `config` with `changes` says, decoding included (after a tiny warm-up run)."
+    cfg = model.sampling_config(config, **changes)
+    def run(per_class, cfg):
+        model.sample('all', per_class, cfg)
         if model.device.type == 'cuda': torch.cuda.synchronize()
-    run(1, 2)
+    run(1, cfg.replace(steps=2))
     start = time.perf_counter()
-    run(max(1, n // 10), steps)
+    run(max(1, n // 10), cfg)
     return 10 * max(1, n // 10) / (time.perf_counter() - start)
 
-def _sampling_rates(model: LatentDiffusionModel, n: int, steps: int, sampler: str, guided: bool) -> dict:
-    "img/s without guidance and, if `guided`, with the model's default guidance."
-    rates = {'sampler': sampler, 'steps': steps, 'img_s_no_guidance': sampling_throughput(model, n, steps, 1.0, sampler)}
-    if guided: rates['img_s_default_guidance'] = sampling_throughput(model, n, steps, model.default_guidance, sampler)
+def _sampling_rates(model: LatentDiffusionModel, n: int, cfg: SamplingConfig, guided: bool) -> dict:
+    "img/s without guidance and, if `guided`, with the config's guidance."
+    rates = {'sampler': cfg.sampler, 'steps': cfg.n_steps, 'img_s_no_guidance': sampling_throughput(model, n, cfg.replace(guidance=1.0))}
+    if guided: rates['img_s_default_guidance'] = sampling_throughput(model, n, cfg)
     return rates
 
-def benchmark(model: LatentDiffusionModel, n: int = 500, steps: int | None = None, batch_size: int = 128, guided: bool = True,
-              sampler: str | None = None, ddim_baseline: bool = True) -> dict:
-    "All speed and size figures for `model`, sampling with `sampler` (default: the model's) and, unless told not to, 50-step DDIM."
-    sampler = sampler or model.default_sampler
-    steps = model.default_steps(sampler) if steps is None else steps
-    model.check_sampling_args(steps, 0.0, sampler=sampler)
-    sampling = {'n': n, **_sampling_rates(model, n, steps, sampler, guided)}
-    if guided:
-        guidance, interval = model.guidance_settings()
-        sampling.update(guidance=guidance, guidance_interval=list(interval))
-    if ddim_baseline and (sampler, steps) != ('ddim', 50):
-        base = sampling['ddim_50'] = _sampling_rates(model, n, 50, 'ddim', guided)
+def benchmark(model: LatentDiffusionModel, n: int = 500, config: SamplingConfig | None = None, batch_size: int = 128,
+              guided: bool = True, ddim_baseline: bool = True, **changes) -> dict:
+    "All speed and size figures for `model`, sampling as `config` says (default: the model's) and, unless told not to, by 50-step DDIM."
+    cfg = model.sampling_config(config, **changes)
+    sampling = {'n': n, **_sampling_rates(model, n, cfg, guided)}
+    if guided: sampling.update(guidance=cfg.guidance, guidance_interval=list(cfg.guidance_interval))
+    if ddim_baseline and (cfg.sampler, cfg.n_steps) != ('ddim', 50):
+        base = sampling['ddim_50'] = _sampling_rates(model, n, cfg.replace(sampler='ddim', steps=50, spacing=None, rho=None), guided)
         sampling['speedup_over_ddim_50'] = {k.replace('img_s_', ''): sampling[k] / base[k] for k in base if k.startswith('img_s')}
     return {'machine': machine_info(model.device),
             'parameters': {'vae': sum(p.numel() for p in model.vae.parameters()), 'denoiser': count_parameters(model.denoiser)},
@@ -109,9 +106,9 @@ def bench_command(args) -> int:
     torch.set_grad_enabled(True)
     model = LatentDiffusionModel.from_pretrained(args.checkpoint, args.device)
     if args.n < 10: raise ValueError(f'--n must be at least 10 (one image per class), got {args.n}')
-    result = benchmark(model, args.n, args.steps, sampler=args.sampler)   # checks the sampler and steps first
+    result = benchmark(model, args.n, SamplingConfig.from_namespace(args, model.default_config))
     if args.pixel:   # both models at 50-step DDIM without guidance: equal steps, equal work per step
-        pixel = benchmark(model_from_checkpoint(args.pixel, args.device), args.n, 50, guided=False, sampler='ddim')
+        pixel = benchmark(model_from_checkpoint(args.pixel, args.device), args.n, guided=False, sampler='ddim', steps=50)
         result['pixel'] = {k: v for k, v in pixel.items() if k != 'machine'}   # peak memory: of the whole process so far
         latent_ddim = result['sampling'].get('ddim_50', result['sampling'])
         result['latent_speedup_no_guidance'] = latent_ddim['img_s_no_guidance'] / pixel['sampling']['img_s_no_guidance']

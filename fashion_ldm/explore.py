@@ -13,7 +13,7 @@ from matplotlib import animation
 from .data import CLASS_NAMES, show_grid, to_model_range, to_unit_range
 from .ldm import LatentDiffusionModel, class_index, class_labels
 from .sampling import ddim_invert, ddpm_sample, guided_eps_fn
-from .solvers import SAMPLERS, run_sampler
+from .solvers import SAMPLERS, SamplingConfig, sample_with
 from .schedule import NoiseSchedule, q_sample, snr
 
 # %% auto #0
@@ -21,19 +21,16 @@ __all__ = ['generate', 'Explorer', 'trajectory', 'trajectory_animation', 'slerp'
            'invert_and_regenerate', 'noised_views', 'schedule_explorer', 'guidance_sweep']
 
 # %% ../nbs/09_explore.ipynb #e07e30fc
-def generate(model: LatentDiffusionModel, cls, n: int = 8, steps: int | None = None, eta: float = 0.0, guidance: float | None = None,
-             seed: int = 0, sampler: str | None = None, guidance_interval=None) -> torch.Tensor:
-    "`n` images `[n, 1, 28, 28]` in [0, 1] of one class, by a named sampler (`steps`, `eta`) or DDPM (all T steps); defaults are the model's."
-    sampler = sampler or model.default_sampler
-    if sampler not in (*SAMPLERS, 'ddpm'): raise ValueError(f"unknown sampler {sampler!r}; valid: {', '.join([*SAMPLERS, 'ddpm'])}")
+def generate(model: LatentDiffusionModel, cls, n: int = 8, config: SamplingConfig | None = None, *, sampler: str | None = None,
+             **changes) -> torch.Tensor:
+    "`n` images `[n, 1, 28, 28]` in [0, 1] of one class, sampled as `config` with `changes` says, or by DDPM (all T steps) with `sampler='ddpm'`."
+    if sampler not in (None, *SAMPLERS, 'ddpm'): raise ValueError(f"unknown sampler {sampler!r}; valid: {', '.join([*SAMPLERS, 'ddpm'])}")
     labels = class_labels(cls, n)
-    if sampler != 'ddpm':
-        return model.decode(model.sample_latents(labels, steps, eta, guidance, seed, guidance_interval=guidance_interval, sampler=sampler))
-    model.check_sampling_args(1, 0.0, guidance, guidance_interval)
-    gen = torch.Generator().manual_seed(seed)
+    if sampler != 'ddpm': return model.decode(model.sample_latents(labels, config, sampler=sampler, **changes))
+    cfg = model.sampling_config(config, **changes)   # DDPM uses its guidance and seed
+    gen = torch.Generator().manual_seed(cfg.seed)
     x_T = torch.randn(n, *model.latent_shape, generator=gen).to(model.device)
-    eps_fn = model.eps_fn(labels, guidance, guidance_interval)
-    return model.decode(ddpm_sample(eps_fn, x_T, model.schedule.to(model.device), gen))
+    return model.decode(ddpm_sample(model.eps_fn(labels, cfg), x_T, model.schedule.to(model.device), gen))
 
 # %% ../nbs/09_explore.ipynb #2f2d4837
 class Explorer:
@@ -42,12 +39,13 @@ class Explorer:
         import ipywidgets as w
         self.model = model
         self.cls = w.Dropdown(options=list(CLASS_NAMES), value='Sneaker', description='class')
-        self.sampler = w.Dropdown(options=[*SAMPLERS, 'ddpm'], value=model.default_sampler, description='sampler')
-        self.steps = w.IntSlider(value=model.default_steps(), min=1, max=200, description='steps')
+        d = model.default_config
+        self.sampler = w.Dropdown(options=[*SAMPLERS, 'ddpm'], value=d.sampler, description='sampler')
+        self.steps = w.IntSlider(value=d.n_steps, min=1, max=200, description='steps')
         self.eta = w.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.1, description='eta (ddim)')
         self.sampler.observe(self._sampler_changed, names='value')
-        self.guidance = w.FloatSlider(value=model.default_guidance, min=0.0, max=8.0, step=0.5, description='guidance')
-        self.interval = w.FloatRangeSlider(value=model.default_guidance_interval, min=0.0, max=1.0, step=0.05, description='guided ᾱ')
+        self.guidance = w.FloatSlider(value=d.guidance, min=0.0, max=8.0, step=0.5, description='guidance')
+        self.interval = w.FloatRangeSlider(value=d.guidance_interval, min=0.0, max=1.0, step=0.05, description='guided ᾱ')
         self.seed = w.IntText(value=0, description='seed')
         self.n = w.IntSlider(value=8, min=1, max=32, description='images')
         self.button = w.Button(description='Generate', button_style='primary')
@@ -58,14 +56,19 @@ class Explorer:
 
     def _sampler_changed(self, change) -> None:
         "A new sampler starts at its own default steps; eta applies to DDIM only, and DDPM always takes every step."
-        if change['new'] in SAMPLERS: self.steps.value = self.model.default_steps(change['new'])
+        if change['new'] in SAMPLERS: self.steps.value = SamplingConfig(sampler=change['new']).n_steps
         self.eta.disabled, self.steps.disabled = change['new'] != 'ddim', change['new'] == 'ddpm'
         if change['new'] != 'ddim': self.eta.value = 0.0
 
+    def config(self) -> SamplingConfig:
+        "The widgets' settings (DDPM: only its guidance and seed count)."
+        sampler = self.sampler.value if self.sampler.value in SAMPLERS else 'ddim'
+        return SamplingConfig(sampler=sampler, steps=self.steps.value, eta=self.eta.value, guidance=self.guidance.value,
+                              guidance_interval=self.interval.value, seed=self.seed.value)
+
     def render(self):
         sampler = self.sampler.value
-        images = generate(self.model, self.cls.value, self.n.value, self.steps.value, self.eta.value, self.guidance.value,
-                          self.seed.value, sampler=sampler, guidance_interval=self.interval.value)
+        images = generate(self.model, self.cls.value, self.n.value, self.config(), sampler=sampler)
         lo, hi = self.interval.value
         how = '1000 DDPM steps' if sampler == 'ddpm' else f'{sampler}, {self.steps.value} steps' + (f', eta {self.eta.value}' if sampler == 'ddim' else '')
         return show_grid(images, ncols=8, title=f'{self.cls.value}: {how}, '
@@ -82,15 +85,14 @@ class Explorer:
         display(self.widget); self.refresh()
 
 # %% ../nbs/09_explore.ipynb #7d96e15c
-def trajectory(model: LatentDiffusionModel, cls, seed: int = 0, steps: int = 50, guidance: float | None = None,
-               keep: int = 10, guidance_interval=None, sampler: str = 'ddim') -> dict:
+def trajectory(model: LatentDiffusionModel, cls, config: SamplingConfig | None = None, *, keep: int = 10, **changes) -> dict:
     "Decoded noisy latents `xt` and predicted clean images `x0` at `keep` evenly spaced steps of one run (default: 50-step DDIM)."
-    wanted = set(torch.linspace(0, steps - 1, keep).round().long().tolist())
+    cfg = model.sampling_config(config or model.default_config.replace(sampler='ddim', steps=50), **changes)
+    wanted = set(torch.linspace(0, cfg.n_steps - 1, keep).round().long().tolist())
     xt, x0, ts = [], [], []
     def record(i, t, x, x0_pred):
         if i in wanted: xt.append(x.clone()); x0.append(x0_pred.clamp(-model.clip_latent, model.clip_latent)); ts.append(t)
-    final = model.sample_latents(class_labels(cls, 1), steps, 0.0, guidance, seed, callback=record, guidance_interval=guidance_interval,
-                                 sampler=sampler)
+    final = model.sample_latents(class_labels(cls, 1), cfg, callback=record)
     return {'t': ts, 'xt': model.decode(torch.cat(xt)), 'x0': model.decode(torch.cat(x0)), 'final': model.decode(final)}
 
 def trajectory_animation(traj: dict, interval: int = 300) -> animation.FuncAnimation:
@@ -117,22 +119,23 @@ def slerp(a: torch.Tensor, b: torch.Tensor, lam: float) -> torch.Tensor:
 def _noise(model: LatentDiffusionModel, seed: int) -> torch.Tensor:
     return torch.randn(1, *model.latent_shape, generator=torch.Generator().manual_seed(seed))
 
-def interpolate_noise(model: LatentDiffusionModel, cls, seed_a: int, seed_b: int, frames: int = 8, steps: int | None = None,
-                      guidance: float | None = None, guidance_interval=None) -> torch.Tensor:
+def interpolate_noise(model: LatentDiffusionModel, cls, seed_a: int, seed_b: int, frames: int = 8,
+                      config: SamplingConfig | None = None, **changes) -> torch.Tensor:
     "Images along the slerp between the starting noise of two seeds, one class."
     a, b = _noise(model, seed_a), _noise(model, seed_b)
     x_T = torch.cat([slerp(a, b, lam) for lam in torch.linspace(0, 1, frames).tolist()])
-    return model.decode(model.sample_latents(class_labels(cls, frames), steps, 0.0, guidance, x_T=x_T, guidance_interval=guidance_interval))
+    return model.decode(model.sample_latents(class_labels(cls, frames), config, x_T=x_T, **changes))
 
-def interpolate_classes(model: LatentDiffusionModel, cls_a, cls_b, seed: int = 0, frames: int = 8, steps: int | None = None,
-                        guidance: float | None = None, guidance_interval=None) -> torch.Tensor:
-    "Images from one starting noise, blending the guided predictions of two classes from all-a to all-b."
+def interpolate_classes(model: LatentDiffusionModel, cls_a, cls_b, frames: int = 8, config: SamplingConfig | None = None,
+                        **changes) -> torch.Tensor:
+    "Images from one starting noise (the config's seed), blending the guided predictions of two classes from all-a to all-b."
+    cfg = model.sampling_config(config, **changes)
     lam = torch.linspace(0, 1, frames, device=model.device).view(-1, 1, 1, 1)
     ya, yb = (torch.full((frames,), class_index(c), device=model.device) for c in (cls_a, cls_b))
-    fa, fb = model.eps_fn(ya, guidance, guidance_interval), model.eps_fn(yb, guidance, guidance_interval)
+    fa, fb = model.eps_fn(ya, cfg), model.eps_fn(yb, cfg)
     eps_fn = lambda x, t: (1 - lam) * fa(x, t) + lam * fb(x, t)
-    x_T = _noise(model, seed).expand(frames, -1, -1, -1).to(model.device)
-    return model.decode(run_sampler(model.default_sampler, eps_fn, x_T, model.schedule.to(model.device), steps, clip_x0=model.clip_latent))
+    x_T = _noise(model, cfg.seed).expand(frames, -1, -1, -1).to(model.device)
+    return model.decode(sample_with(cfg, eps_fn, x_T, model.schedule.to(model.device), clip_x0=model.clip_latent))
 
 # %% ../nbs/09_explore.ipynb #b09394bf
 @torch.no_grad()
@@ -144,8 +147,9 @@ def invert_and_regenerate(model: LatentDiffusionModel, images: torch.Tensor, sou
     ys = class_labels(source_cls, len(images)).to(model.device)
     noise = ddim_invert(guided_eps_fn(model.denoiser, ys, 1.0), z0, model.schedule.to(model.device), steps)
     # regenerate with DDIM at the same timesteps, so each forward step mirrors one inversion step (notebook 06a)
-    same = model.sample_latents(ys, steps, 0.0, 1.0, x_T=noise, sampler='ddim')
-    other = model.sample_latents(class_labels(target_cls, len(images)).to(model.device), steps, 0.0, guidance, x_T=noise, sampler='ddim')
+    ddim = model.sampling_config(sampler='ddim', steps=steps, guidance=1.0)
+    same = model.sample_latents(ys, ddim, x_T=noise)
+    other = model.sample_latents(class_labels(target_cls, len(images)).to(model.device), ddim.replace(guidance=guidance), x_T=noise)
     return noise, model.decode(same), model.decode(other)
 
 # %% ../nbs/09_explore.ipynb #217c25a5
@@ -169,13 +173,13 @@ def schedule_explorer(image: torch.Tensor):
 
 # %% ../nbs/09_explore.ipynb #60d9fa04
 def guidance_sweep(model: LatentDiffusionModel, classifier, reference: torch.Tensor, scales=(0.0, 1.0, 2.0, 4.0, 7.0),
-                   n_per_class: int = 20, steps: int = 20, seed: int = 0, guidance_interval=None, sampler: str | None = None) -> list[dict]:
-    "Conditional accuracy, precision, recall and FID of samples at each guidance scale, guided in `guidance_interval` (default: the model's)."
+                   n_per_class: int = 20, config: SamplingConfig | None = None, **changes) -> list[dict]:
+    "Conditional accuracy, precision, recall and FID of samples at each guidance scale (default: the model's settings in 20 steps)."
     from fashion_ldm.evaluate import sample_metrics
-    rows = []
+    cfg, rows = model.sampling_config(config or model.default_config.replace(steps=20), **changes), []
     for g in scales:
-        images, labels = model.sample('all', n_per_class, steps, 0.0, g, seed, guidance_interval=guidance_interval, sampler=sampler)
-        m = sample_metrics(classifier, images, labels, reference, seed)
-        rows.append({'guidance': g, 'interval': model.guidance_settings(g, guidance_interval)[1], 'accuracy': m['accuracy'],
+        images, labels = model.sample('all', n_per_class, cfg.replace(guidance=g))
+        m = sample_metrics(classifier, images, labels, reference, cfg.seed)
+        rows.append({'guidance': g, 'interval': cfg.guidance_interval, 'accuracy': m['accuracy'],
                      'precision': m['precision'], 'recall': m['recall'], 'fid': m['fid']})
     return rows

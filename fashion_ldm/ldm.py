@@ -17,15 +17,16 @@ from .data import CLASS_NAMES, get_device, save_grid, show_grid, to_unit_range
 from .ema import EMA, EMAUpdate, warmup_cosine_scheduler
 from .loop import ClipGradients, Loop, ProgressBar, StopAfter
 from .loss import diffusion_loss
-from .sampling import EpsFn, check_guidance, guided_eps_fn
-from .solvers import SAMPLERS, check_sampler, run_sampler
+from .sampling import EpsFn, guided_eps_fn
+from .solvers import SamplingConfig, sample_with
 from .schedule import NoiseSchedule
 from .unet import LatentUNetDenoiser
 from .vae import VAE
 
 # %% auto #0
-__all__ = ['LATENT_CLIP', 'PRETRAINED_FILE', 'encode_dataset', 'fit_denoiser', 'class_index', 'class_labels', 'pretrained_path',
-           'LatentDiffusionModel', 'model_from_checkpoint', 'generate_latent_diffusion_samples']
+__all__ = ['LATENT_CLIP', 'PRETRAINED_FILE', 'encode_dataset', 'fit_denoiser', 'class_index', 'class_labels',
+           'one_class_per_column', 'pretrained_path', 'LatentDiffusionModel', 'model_from_checkpoint',
+           'generate_latent_diffusion_samples']
 
 # %% ../nbs/07_ldm.ipynb #0fd2189b
 LATENT_CLIP = 4.0
@@ -79,6 +80,11 @@ def class_labels(classes=None, n: int = 1) -> torch.Tensor:
     else: idx = [class_index(classes)]
     return torch.tensor(idx).repeat_interleave(n)
 
+def one_class_per_column(images: torch.Tensor, labels: torch.Tensor, classes: int = 10) -> tuple[torch.Tensor, torch.Tensor]:
+    "Reorder `sample('all', n)`'s output (class by class) so that a grid `classes` wide shows one class per column."
+    n = len(images) // classes
+    return images.view(classes, n, *images.shape[1:]).transpose(0, 1).flatten(0, 1), labels.view(classes, n).T.flatten()
+
 # %% ../nbs/07_ldm.ipynb #61f16e1e
 PRETRAINED_FILE = 'fashion_ldm_cpu.pt'
 
@@ -90,7 +96,7 @@ def pretrained_path() -> Path:
 # %% ../nbs/07_ldm.ipynb #63dd4db7
 class LatentDiffusionModel(nn.Module):
     "A VAE, a latent denoiser and a noise schedule, sampled with DPM-Solver++ 2M or DDIM."
-    default_sampler, default_eta, default_guidance, default_guidance_interval = 'dpm++2m', 0.0, 5.0, (0.1, 1.0)
+    default_config = SamplingConfig()   # DPM-Solver++ 2M, 12 steps, guidance 5 where alpha_bar >= 0.1 (notebook 09 chose them)
 
     def __init__(self, vae: VAE, denoiser: LatentUNetDenoiser, latent_dim: int | None = None,
                  schedule: NoiseSchedule | None = None, clip_latent: float = LATENT_CLIP):
@@ -109,41 +115,24 @@ class LatentDiffusionModel(nn.Module):
     @property
     def latent_shape(self) -> tuple: return (self.denoiser.latent_channels, self.vae.latent_size, self.vae.latent_size)
 
-    def guidance_settings(self, guidance: float | None = None, guidance_interval=None) -> tuple[float, tuple[float, float]]:
-        "The guidance scale and interval to use, checked: the ones given, else the model's defaults (each on its own)."
-        return check_guidance(self.default_guidance if guidance is None else guidance,
-                              self.default_guidance_interval if guidance_interval is None else guidance_interval)
+    def sampling_config(self, config: SamplingConfig | None = None, **changes) -> SamplingConfig:
+        "`config` (default: the model's `default_config`) with `changes` (None: keep), checked."
+        return (config or self.default_config).replace(**changes)
 
-    def default_steps(self, sampler: str | None = None) -> int:
-        "The number of steps `sampler` (default: the model's) takes unless told otherwise."
-        return SAMPLERS[check_sampler(sampler or self.default_sampler)]['steps']
-
-    def check_sampling_args(self, steps: int | None, eta: float, guidance: float | None = None, guidance_interval=None,
-                            sampler: str | None = None) -> None:
-        "Raise one clear ValueError for sampling settings outside their valid range (None: the model's default)."
-        check_sampler(sampler or self.default_sampler, eta)
-        if steps is not None and not (isinstance(steps, int) and 1 <= steps <= len(self.betas)):
-            raise ValueError(f'steps must be between 1 and {len(self.betas)} (the training timesteps), got {steps}')
-        self.guidance_settings(guidance, guidance_interval)
-
-    def eps_fn(self, labels: torch.Tensor, guidance: float | None = None, guidance_interval=None) -> EpsFn:
-        "The guided noise prediction for `labels` (defaults: the model's guidance scale and interval)."
-        guidance, interval = self.guidance_settings(guidance, guidance_interval)
-        return guided_eps_fn(self.denoiser, labels.to(self.device), guidance, self.schedule.alpha_bar.to(self.device), interval)
+    def eps_fn(self, labels: torch.Tensor, config: SamplingConfig | None = None) -> EpsFn:
+        "The guided noise prediction for `labels`, with the guidance scale and interval of `config` (default: the model's)."
+        cfg = config or self.default_config
+        return guided_eps_fn(self.denoiser, labels.to(self.device), cfg.guidance, self.schedule.alpha_bar.to(self.device), cfg.guidance_interval)
 
     @torch.no_grad()
-    def sample_latents(self, labels: torch.Tensor, steps: int | None = None, eta: float = 0.0, guidance: float | None = None,
-                       seed: int = 0, x_T: torch.Tensor | None = None, progress: bool = False, callback=None,
-                       guidance_interval=None, *, sampler: str | None = None, spacing: str | None = None,
-                       rho: float | None = None) -> torch.Tensor:
-        "Scaled latents for `labels` from `x_T` (default: noise drawn from `seed`); sampler, steps and guidance default to the model's."
-        sampler = sampler or self.default_sampler
-        self.check_sampling_args(steps, eta, guidance, guidance_interval, sampler)
-        gen = torch.Generator().manual_seed(seed)
+    def sample_latents(self, labels: torch.Tensor, config: SamplingConfig | None = None, *, x_T: torch.Tensor | None = None,
+                       progress: bool = False, callback=None, **changes) -> torch.Tensor:
+        "Scaled latents for `labels` from `x_T` (default: noise drawn from the config's seed), sampled as `config` with `changes` says."
+        cfg = self.sampling_config(config, **changes)
+        gen = torch.Generator().manual_seed(cfg.seed)
         if x_T is None: x_T = torch.randn(len(labels), *self.latent_shape, generator=gen)
-        eps_fn = self.eps_fn(labels, guidance, guidance_interval)
-        return run_sampler(sampler, eps_fn, x_T.to(self.device), self.schedule.to(self.device), steps, eta, gen,
-                           clip_x0=self.clip_latent, progress=progress, callback=callback, spacing=spacing, rho=rho)
+        return sample_with(cfg, self.eps_fn(labels, cfg), x_T.to(self.device), self.schedule.to(self.device), gen,
+                           clip_x0=self.clip_latent, progress=progress, callback=callback)
 
     @torch.no_grad()
     def decode(self, z: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
@@ -155,20 +144,14 @@ class LatentDiffusionModel(nn.Module):
         "The model shipped with the package (or the checkpoint at `path`), ready to sample: no data, no network."
         return model_from_checkpoint(path if path is not None else pretrained_path(), device)
 
-    def sample(self, classes=None, n: int = 1, steps: int | None = None, eta: float | None = None,
-               guidance: float | None = None, seed: int = 0, progress: bool = False, batch_size: int = 1000,
-               guidance_interval=None, *, sampler: str | None = None, spacing: str | None = None, rho: float | None = None):
+    def sample(self, classes=None, n: int = 1, config: SamplingConfig | None = None, *, progress: bool = False,
+               batch_size: int = 1000, **changes):
         "`n` images of each class in `classes` (a class, a list, or None/'all'): images `[N, 1, 28, 28]` in [0, 1] and labels."
-        sampler = sampler or self.default_sampler
-        steps = self.default_steps(sampler) if steps is None else steps
-        eta = self.default_eta if eta is None else eta
-        guidance, interval = self.guidance_settings(guidance, guidance_interval)
+        cfg = self.sampling_config(config, **changes)
         labels = class_labels(classes, n)
-        self.check_sampling_args(steps, eta, guidance, interval, sampler)
         # all starting noise from the seed at once; batches of `batch_size` bound the memory; eta noise gets its own seeds
-        x_T = torch.randn(len(labels), *self.latent_shape, generator=torch.Generator().manual_seed(seed))
-        images = [self.decode(self.sample_latents(y, steps, eta, guidance, seed + 1 + i, x_T=x, progress=progress,
-                                                guidance_interval=interval, sampler=sampler, spacing=spacing, rho=rho))
+        x_T = torch.randn(len(labels), *self.latent_shape, generator=torch.Generator().manual_seed(cfg.seed))
+        images = [self.decode(self.sample_latents(y, cfg.replace(seed=cfg.seed + 1 + i), x_T=x, progress=progress))
                   for i, (y, x) in enumerate(zip(labels.split(batch_size), x_T.split(batch_size)))]
         return torch.cat(images), labels
 
@@ -193,7 +176,7 @@ def generate_latent_diffusion_samples(model: LatentDiffusionModel, class_idx, n:
         raise ValueError("betas do not match the model's noise schedule")
     if alphas_cumprod is not None and not torch.allclose(alphas_cumprod.float().cpu(), model.schedule.alpha_bar.cpu(), atol=1e-6):
         raise ValueError("alphas_cumprod does not match the model's noise schedule")
-    images, labels = model.sample(class_idx, n, steps, eta, guidance, seed, sampler='ddim')   # the seed's sampler
+    images, labels = model.sample(class_idx, n, sampler='ddim', steps=steps, eta=eta, guidance=guidance, seed=seed)   # the seed's sampler
     if save_path is not None: save_grid(images, save_path, nrow=min(n, 10))
     if show:
         show_grid(images, ncols=10, size=0.8, title=f'{CLASS_NAMES[int(labels[0])]}: {n} samples, {steps}-step DDIM')

@@ -10,7 +10,7 @@ from typing import Callable
 
 import torch
 import torch.nn as nn
-from tqdm.auto import tqdm
+from tqdm.std import tqdm   # plain text, in a terminal and in a notebook alike
 
 # %% auto #0
 __all__ = ['EVENTS', 'TrainingStopped', 'Callback', 'epoch_permutation', 'Loop', 'ClipGradients', 'SkipNonFinite', 'StopAfter',

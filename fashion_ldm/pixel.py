@@ -32,13 +32,15 @@ def pixel_model(base_channels: int = 16, schedule: NoiseSchedule | None = None, 
     return LatentDiffusionModel(PixelSpace(), denoiser, schedule=schedule, clip_latent=PixelSpace.latent_clip)
 
 # %% ../nbs/11_pixel.ipynb #ee7b1849
-def pixel_config(train_images: int, base_channels: int = 16, batch_size: int = 128, epochs: int = 1, seed: int = 0,
+def pixel_config(train_images: int, base_channels: int = 16, batch_size: int = 128, steps: int | None = None, seed: int = 0,
                  device: str = 'auto', out: str | Path = 'runs/pixel/run') -> RunConfig:
-    "A trainer configuration for the pixel model: the `cpu` preset's optimiser settings, no VAE stage."
-    preset = replace(get_preset('cpu'), name='pixel', train_images=train_images, vae_epochs=0, diffusion_epochs=epochs,
+    "A trainer configuration for the pixel model: the `cpu` preset's optimiser settings, no VAE stage, `steps` steps (default: one epoch)."
+    per_epoch = -(-train_images // batch_size)
+    steps = steps or per_epoch
+    preset = replace(get_preset('cpu'), name='pixel', train_images=train_images, vae_epochs=0, diffusion_epochs=-(-steps // per_epoch),
                      batch_size=batch_size, denoiser_channels=base_channels)
     return RunConfig(preset=preset.to_dict(), out=str(out), seed=seed, device=str(device), space='pixel', stage='diffusion',
-                     overwrite=True, pictures_every=10**9)
+                     overwrite=True, pictures_every=10**9, diffusion_steps=steps)
 
 class StepTimes(Callback):
     "The wall-clock time at the end of every step."
@@ -62,18 +64,15 @@ def train_pixel_baseline(images: torch.Tensor, labels: torch.Tensor, seconds: fl
     start = time.monotonic()
     rate = steps_per_second(images, labels, base_channels, batch_size, device)
     left = seconds - (time.monotonic() - start)
-    steps_per_epoch = -(-len(images) // batch_size)
-    epochs = int(0.97 * left * rate) // steps_per_epoch   # a little slack for the odd slow step
-    if epochs < 1:
-        raise ValueError(f'a budget of {seconds} s is too small: timing took {seconds - left:.0f} s and one epoch needs '
-                         f'about {steps_per_epoch / rate:.0f} s more')
+    planned = int(0.97 * left * rate)   # a little slack for the odd slow step
+    if planned < 1: raise ValueError(f'a budget of {seconds} s is too small: timing the training step alone took {seconds - left:.0f} s')
     with tempfile.TemporaryDirectory() as d:
-        trainer = Trainer(pixel_config(len(images), base_channels, batch_size, epochs, seed, device, d), images, labels)
+        trainer = Trainer(pixel_config(len(images), base_channels, batch_size, planned, seed, device, d), images, labels)
         try: trainer.fit(max_seconds=left, progress=False); finished = True
         except TrainingStopped: finished = False
     model = LatentDiffusionModel(trainer.vae, trainer.ema.model, schedule=trainer.schedule, clip_latent=PixelSpace.latent_clip)
-    record = {'budget_s': seconds, 'seconds': time.monotonic() - start, 'seconds_per_step': 1 / rate, 'epochs': epochs,
-              'planned_steps': epochs * steps_per_epoch, 'steps': trainer.step, 'finished': finished,
+    record = {'budget_s': seconds, 'seconds': time.monotonic() - start, 'seconds_per_step': 1 / rate,
+              'planned_steps': planned, 'steps': trainer.step, 'finished': finished,
               'images_seen': trainer.step * batch_size, 'bad_steps': trainer.bad_steps, 'base_channels': base_channels,
               'batch_size': batch_size, 'train_images': len(images), 'seed': seed}
     return model, record

@@ -9,7 +9,7 @@ from typing import Callable
 
 import torch
 import torch.nn as nn
-from tqdm.auto import tqdm
+from tqdm.std import tqdm   # plain text, in a terminal and in a notebook alike
 
 from .schedule import NoiseSchedule, expand_like
 

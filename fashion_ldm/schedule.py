@@ -26,7 +26,7 @@ def cosine_betas(T: int = 1000, s: float = 0.008, max_beta: float = 0.999) -> to
     return (1 - ab[1:] / ab[:-1]).clamp(max=max_beta).float()
 
 def linear_betas(T: int = 1000, beta_start: float = 1e-4, beta_end: float = 0.02) -> torch.Tensor:
-    "DDPM's linear schedule, rescaled so any T covers the same total noise as T=1000."
+    "DDPM's linear schedule; for T other than 1000 the betas are scaled by 1000/T, which keeps their sum (10.05)."
     scale = 1000 / T
     return torch.linspace(scale * beta_start, scale * beta_end, T, dtype=torch.float64).float()
 

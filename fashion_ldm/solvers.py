@@ -5,18 +5,19 @@
 # %% ../nbs/06a_solvers.ipynb #19bb7f1f
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Callable
 
 import torch
-from tqdm.auto import tqdm
+from tqdm.std import tqdm   # plain text, in a terminal and in a notebook alike
 
-from .sampling import EpsFn, ddim_sample, ddim_timesteps, predict_x0
+from .sampling import EpsFn, check_guidance, ddim_sample, ddim_timesteps, predict_x0
 from .schedule import NoiseSchedule
 
 # %% auto #0
 __all__ = ['SPACINGS', 'SAMPLERS', 'log_snr', 'dpm_solver_step', 'sampling_timesteps', 'ode_sample', 'gaussian_ode_solution',
-           'check_sampler', 'run_sampler']
+           'check_sampler', 'run_sampler', 'SamplingConfig', 'sample_with']
 
 # %% ../nbs/06a_solvers.ipynb #5a41fed1
 def log_snr(alpha_bar: torch.Tensor) -> torch.Tensor:
@@ -112,3 +113,56 @@ def run_sampler(sampler: str, eps_fn: EpsFn, x_T: torch.Tensor, schedule: NoiseS
         return ddim_sample(eps_fn, x_T, schedule, steps, eta, generator, clip_x0, progress, callback)
     if eta > 0: raise ValueError(f'eta > 0 needs the uniform spacing of DDIM, got {spacing!r}')
     return ode_sample(eps_fn, x_T, schedule, steps, spec['order'], spacing, clip_x0, progress, callback, rho)
+
+# %% ../nbs/06a_solvers.ipynb #748d4835
+@dataclasses.dataclass(frozen=True)
+class SamplingConfig:
+    "Everything that decides how a model samples; checked once, when it is made."
+    sampler: str = 'dpm++2m'
+    steps: int | None = None                      # network passes; None: the sampler's own
+    eta: float = 0.0                              # DDIM's noise (0: deterministic)
+    guidance: float = 5.0                         # classifier-free guidance scale
+    guidance_interval: tuple[float, float] = (0.1, 1.0)   # guide only where alpha_bar_t lies in it
+    seed: int = 0
+    spacing: str | None = None                    # None: the sampler's own
+    rho: float | None = None                      # None: the sampler's own (1 with another spacing)
+
+    def __post_init__(self):
+        check_sampler(self.sampler, self.eta)
+        if self.steps is not None and (isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 1):
+            raise ValueError(f'steps must be a whole number >= 1, got {self.steps!r}')
+        guidance, interval = check_guidance(self.guidance, self.guidance_interval)
+        if self.spacing is not None and self.spacing not in SPACINGS:
+            raise ValueError(f"unknown spacing {self.spacing!r}; valid: {', '.join(SPACINGS)}")
+        if self.rho is not None and not (isinstance(self.rho, (int, float)) and 0 < self.rho < float('inf')):
+            raise ValueError(f'rho must be a finite number > 0, got {self.rho!r}')
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int): raise ValueError(f'seed must be a whole number, got {self.seed!r}')
+        object.__setattr__(self, 'guidance', guidance)
+        object.__setattr__(self, 'guidance_interval', interval)
+
+    @property
+    def n_steps(self) -> int:
+        "The number of network passes per sample (before guidance doubles some)."
+        return SAMPLERS[self.sampler]['steps'] if self.steps is None else self.steps
+
+    def replace(self, **changes) -> 'SamplingConfig':
+        "A checked copy with `changes`; a change of None keeps the current value (and no change returns this config itself)."
+        names = [f.name for f in dataclasses.fields(self)]
+        unknown = [k for k in changes if k not in names]
+        if unknown: raise TypeError(f"unknown sampling setting {unknown[0]!r}; valid: {', '.join(names)}")
+        changes = {k: v for k, v in changes.items() if v is not None}
+        return dataclasses.replace(self, **changes) if changes else self
+
+    @classmethod
+    def from_namespace(cls, ns, base: 'SamplingConfig | None' = None) -> 'SamplingConfig':
+        "`base` (default: the defaults) with the fields that `ns` (e.g. parsed command-line arguments) sets."
+        return (base or cls()).replace(**{f.name: getattr(ns, f.name) for f in dataclasses.fields(cls) if hasattr(ns, f.name)})
+
+def sample_with(config: SamplingConfig, eps_fn: EpsFn, x_T: torch.Tensor, schedule: NoiseSchedule,
+                generator: torch.Generator | None = None, clip_x0: float | None = None, progress: bool = False,
+                callback: Callable | None = None) -> torch.Tensor:
+    "`run_sampler` with the sampler, steps, eta, spacing and rho of `config`; steps beyond the schedule's length are refused."
+    if config.n_steps > len(schedule.betas):
+        raise ValueError(f'steps must be between 1 and {len(schedule.betas)} (the training timesteps), got {config.n_steps}')
+    return run_sampler(config.sampler, eps_fn, x_T, schedule, config.n_steps, config.eta, generator, clip_x0, progress,
+                       callback, config.spacing, config.rho)

@@ -19,7 +19,7 @@ import torch.nn as nn
 from .checkpoint import FINAL_NAME, LAST_NAME, CheckpointError, load_state, read_checkpoint, write_checkpoint
 from .data import CLASS_NAMES, Preset, get_device, get_preset, save_grid, to_unit_range, training_data
 from .ema import EMA, EMAUpdate, warmup_cosine_scheduler
-from .ldm import LatentDiffusionModel, encode_dataset
+from .ldm import LatentDiffusionModel, encode_dataset, one_class_per_column
 from .loop import Callback, ClipGradients, Loop, ProgressBar, SkipNonFinite, StopAfter, TrainingStopped
 from .loss import diffusion_loss
 from .schedule import NoiseSchedule
@@ -29,7 +29,7 @@ from .vae import VAE, PixelSpace, fit_scale_factor, vae_loss
 # %% auto #0
 __all__ = ['STAGES', 'SPACES', 'RunConfig', 'RunFolderError', 'describe_run', 'RunLock', 'StopOnSignal', 'init_distributed',
            'agree_any', 'replicas_agree', 'DistributedData', 'LiveLossPlot', 'Checkpoints', 'MetricsLog', 'Pictures',
-           'FitScale', 'Trainer']
+           'EndOfSchedule', 'FitScale', 'Trainer']
 
 # %% ../nbs/10_training.ipynb #0c47d00f
 STAGES = ('vae', 'diffusion', 'all')
@@ -51,6 +51,7 @@ class RunConfig:
     compile: bool = False            # torch.compile the denoiser (CUDA)
     space: str = 'latent'            # 'pixel': no VAE, the denoiser works on 32x32 pixels (notebook 11)
     overwrite: bool = False          # replace a run already in `out`
+    diffusion_steps: int | None = None   # end the diffusion stage (and its schedule) after this many steps, mid-epoch if need be
 
     def __post_init__(self):
         if self.stage not in STAGES: raise ValueError(f"unknown stage {self.stage!r}; valid: {', '.join(STAGES)}")
@@ -76,7 +77,9 @@ def describe_run(out: str | Path) -> str | None:
     if (out / FINAL_NAME).is_file(): return f'a finished run ({FINAL_NAME})'
     if (out / LAST_NAME).is_file():
         try:
-            t = read_checkpoint(out / LAST_NAME, training=True)['training']
+            state = read_checkpoint(out / LAST_NAME, training=True)
+            t = state['training']
+            if t['stage'] == 'vae' and state['finished']['vae']: return f"a run whose VAE stage is finished (step {t['step']})"
             return f"an interrupted run ({t['stage']} stage, epoch {t['epoch'] + 1}, batch {t['batch']}, step {t['step']})"
         except CheckpointError: return f'a run whose {LAST_NAME} cannot be read'
     return None
@@ -222,6 +225,13 @@ class Pictures(Callback):
     def after_epoch(self, loop):
         if loop.epoch % self.every == 0 or loop.epoch == loop.epochs: self.trainer.pictures()
 
+class EndOfSchedule(Callback):
+    "End the stage after `steps` steps of it, where its learning-rate schedule ends, even in the middle of an epoch."
+    order, reason = 10, 'end of schedule'
+    def __init__(self, steps: int): self.steps = steps
+    def after_step(self, loop):
+        if loop.epoch * loop.batches_per_epoch + loop.batch >= self.steps: loop.stop = self.reason
+
 class FitScale(Callback):
     "After the VAE's last epoch, set its latent scale factor (notebook 01)."
     order = 20
@@ -273,6 +283,7 @@ class Trainer:
         model, lr = (self.vae, p.vae_lr) if self.stage == 'vae' else (self.denoiser, p.diffusion_lr)
         self.opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
         total = max(1, self._epochs() * self._steps_per_epoch())
+        if self.stage == 'diffusion' and self.cfg.diffusion_steps: total = min(total, self.cfg.diffusion_steps)
         self.sched = warmup_cosine_scheduler(self.opt, min(p.warmup_steps, total // 10 + 1), total)
 
     # --- checkpoint state: the format of notebook 03a ----------------------------
@@ -334,8 +345,8 @@ class Trainer:
         else:
             model = LatentDiffusionModel(self.vae, self.ema.model, schedule=self.schedule,
                                          clip_latent=getattr(self.vae, 'latent_clip', 4.0)).to(self.device)
-            images, _ = model.sample('all', n=4, steps=20, seed=0)
-            save_grid(images.view(10, 4, 1, 28, 28).transpose(0, 1).reshape(40, 1, 28, 28), self.out / f'samples_{tag}')
+            images, labels = model.sample('all', n=4, steps=20, seed=0)
+            save_grid(one_class_per_column(images, labels)[0], self.out / f'samples_{tag}')
             self.ema.model.eval()
 
     # --- one stage through the loop --------------------------------------------------
@@ -351,7 +362,7 @@ class Trainer:
             data = (encode_dataset(self.vae, self.images, device=self.device, clip=getattr(self.vae, 'latent_clip', 4.0)), self.labels)
             alpha_bar = self.schedule.alpha_bar.to(self.device)
             loss = lambda m, z, y: diffusion_loss(m, z, y, alpha_bar, self.gen, null_class=self.denoiser.num_classes)
-            callbacks = [*callbacks, EMAUpdate(self.ema)]
+            callbacks = [*callbacks, EMAUpdate(self.ema)] + ([EndOfSchedule(self.cfg.diffusion_steps)] if self.cfg.diffusion_steps else [])
         loop = Loop(model, loss, data, self.opt, self.sched, epochs=self._epochs(), batch_size=p.batch_size, seed=self.cfg.seed,
                     device=self.device, autocast=torch.bfloat16 if self.device.type == 'cuda' else None,
                     rank=self.rank, world=self.world,
@@ -375,7 +386,7 @@ class Trainer:
                 self.loop.fit()
                 self.position = {k: getattr(self.loop, k) for k in ('epoch', 'batch', 'step')}
                 stop, self.loop = self.loop.stop, None
-                if stop:
+                if stop and stop != EndOfSchedule.reason:
                     self.save()
                     raise TrainingStopped(f'{stop}; checkpoint saved to {self.out / LAST_NAME}. '
                                           f'Resume with: fashion-ldm train --resume --out {self.out}')

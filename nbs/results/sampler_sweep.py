@@ -39,13 +39,13 @@ def main(out: str = 'nbs/results/sampler_sweep.json') -> None:
     for sampler, spacing, rho, steps, seeds in SETTINGS:
         for seed in seeds:
             start = time.perf_counter()
-            x, y = model.sample('all', N_PER_CLASS, steps, seed=seed, sampler=sampler, spacing=spacing, rho=rho)
+            x, y = model.sample('all', N_PER_CLASS, steps=steps, seed=seed, sampler=sampler, spacing=spacing, rho=rho)
             seconds = time.perf_counter() - start
             m = sample_metrics(classifier, x, y, reference, seed)
             rows.append({'sampler': sampler, 'spacing': spacing, 'rho': rho, 'steps': steps, 'seed': seed, 'seconds': round(seconds, 1),
                          **{k: round(m[k], 4) for k in ('fid', 'precision', 'recall', 'accuracy')}})
             print(rows[-1], flush=True)
-    guidance, interval = model.guidance_settings()
+    guidance, interval = model.default_config.guidance, model.default_config.guidance_interval
     record = {'model': 'shipped (fashion_ldm_cpu.pt)', 'samples': 10 * N_PER_CLASS, 'guidance': guidance,
               'guidance_interval': list(interval), 'reference': f'{10 * N_PER_CLASS} balanced training images (seed 0)',
               'cpu': platform.processor() or platform.machine(), 'threads': torch.get_num_threads(), 'rows': rows}

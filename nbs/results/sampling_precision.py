@@ -54,7 +54,7 @@ def main(out: str = 'nbs/results/sampling_precision.json') -> None:
                      'img_s_default_guidance_runs': [round(r, 1) for r in timings[(bf16, channels_last)]],
                      **{k: round(m[k], 4) for k in ('fid', 'precision', 'recall', 'accuracy')}})
         print(rows[-1], flush=True)
-    record = {'model': 'shipped (fashion_ldm_cpu.pt)', 'sampler': base.default_sampler, 'steps': base.default_steps(),
+    record = {'model': 'shipped (fashion_ldm_cpu.pt)', 'sampler': base.default_config.sampler, 'steps': base.default_config.n_steps,
               'samples': 10 * N_PER_CLASS, 'reference': f'{10 * N_PER_CLASS} balanced training images (seed 0)',
               'cpu': platform.processor() or platform.machine(), 'threads': torch.get_num_threads(), 'rows': rows}
     Path(out).write_text(json.dumps(record, indent=1) + '\n')

@@ -27,8 +27,8 @@ def main(out: str = 'nbs/results/guidance_tuning.json') -> None:
     reference = unit_images(images[balanced_subset(labels, 10 * N_PER_CLASS, torch.Generator().manual_seed(SEED))])
     rows = []
     for interval, scales in GRID.items():
-        for row in guidance_sweep(model, classifier, reference, scales, N_PER_CLASS, STEPS, SEED, guidance_interval=interval,
-                                  sampler='ddim'):
+        for row in guidance_sweep(model, classifier, reference, scales, N_PER_CLASS, steps=STEPS, seed=SEED,
+                                  guidance_interval=interval, sampler='ddim'):
             rows.append({k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()})
             print(rows[-1], flush=True)
     record = {'model': 'shipped (fashion_ldm_cpu.pt)', 'samples': 10 * N_PER_CLASS, 'steps': STEPS, 'seed': SEED,
