@@ -20,7 +20,8 @@ from .unet import count_parameters
 from .vae import vae_loss
 
 # %% auto #0
-__all__ = ['machine_info', 'peak_memory_mb', 'training_throughput', 'sampling_throughput', 'benchmark', 'bench_command']
+__all__ = ['machine_info', 'peak_memory_mb', 'training_throughput', 'sampling_throughput', 'benchmark', 'bench_command',
+           'matmul_peak_gflops', 'training_flops_per_image']
 
 # %% ../nbs/12_bench.ipynb #6ba824e4
 def machine_info(device: torch.device) -> dict:
@@ -49,7 +50,7 @@ def _timed(fn, repeats: int) -> float:
     return (time.perf_counter() - start) / repeats
 
 def training_throughput(model: LatentDiffusionModel, batch_size: int = 128, repeats: int = 5) -> dict:
-    "Training images per second of one optimiser step, for the VAE (if it has weights) and the denoiser (copies; the model is untouched)."
+    "Images per second, GFLOP/s and fraction of the float32 matmul peak of one training step, for the VAE (if it has weights) and the denoiser (copies)."
     import copy
     device, gen = model.device, torch.Generator().manual_seed(0)
     z = torch.randn(batch_size, *model.latent_shape, generator=gen).to(device)
@@ -62,12 +63,21 @@ def training_throughput(model: LatentDiffusionModel, batch_size: int = 128, repe
             if device.type == 'cuda': torch.cuda.synchronize()
         return run
     den = copy.deepcopy(model.denoiser).train().requires_grad_(True)
-    result = {'denoiser_img_s': batch_size / _timed(step(den, lambda: diffusion_loss(den, z, y, ab, gen)), repeats),
-              'batch_size': batch_size}
+    den_loss = lambda: diffusion_loss(den, z, y, ab, gen)
+    result = {'batch_size': batch_size, 'peak_gflop_s': {'float32': matmul_peak_gflops(device),
+                                                         'bfloat16': matmul_peak_gflops(device, torch.bfloat16, seconds=0.1)},
+              'denoiser_img_s': batch_size / _timed(step(den, den_loss), repeats),
+              'denoiser_mflop_per_img': training_flops_per_image(den_loss, batch_size) / 1e6}
     if any(True for _ in model.vae.parameters()):   # the pixel model's "autoencoder" has no weights
         vae = copy.deepcopy(model.vae).train().requires_grad_(True)
         x = torch.rand(batch_size, 1, 32, 32, generator=gen).mul(2).sub(1).to(device)
-        result['vae_img_s'] = batch_size / _timed(step(vae, lambda: vae_loss(vae, x, generator=gen)[0]), repeats)
+        vae_loss_fn = lambda: vae_loss(vae, x, generator=gen)[0]
+        result['vae_img_s'] = batch_size / _timed(step(vae, vae_loss_fn), repeats)
+        result['vae_mflop_per_img'] = training_flops_per_image(vae_loss_fn, batch_size) / 1e6
+    for stage in ('denoiser', 'vae'):
+        if f'{stage}_img_s' in result:
+            gflop_s = result[f'{stage}_img_s'] * result[f'{stage}_mflop_per_img'] / 1e3
+            result[f'{stage}_gflop_s'], result[f'{stage}_fraction_of_peak'] = gflop_s, gflop_s / result['peak_gflop_s']['float32']
     return result
 
 def sampling_throughput(model: LatentDiffusionModel, n: int = 500, config: SamplingConfig | None = None, **changes) -> float:
@@ -118,3 +128,22 @@ def bench_command(args) -> int:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True); Path(args.json).write_text(text)
         print(f'wrote {args.json}')
     return 0
+
+# %% ../nbs/12_bench.ipynb #09a74306
+def _sync(device: torch.device):
+    if device.type == 'cuda': torch.cuda.synchronize(device)
+
+def matmul_peak_gflops(device: torch.device, dtype: torch.dtype = torch.float32, size: int = 1024, seconds: float = 0.5) -> float:
+    "Measured GFLOP/s of a `size`² matrix product in `dtype` (after one warm-up product): the ceiling training is compared with."
+    a, b = (torch.randn(size, size, generator=torch.Generator().manual_seed(i)).to(device, dtype) for i in (0, 1))
+    a @ b; _sync(device)
+    calls, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < seconds or calls == 0:
+        a @ b; _sync(device); calls += 1
+    return 2 * size ** 3 * calls / elapsed / 1e9
+
+def training_flops_per_image(loss_fn, batch_size: int) -> float:
+    "Floating-point operations of one forward and backward pass of `loss_fn()` per image (matrix products and convolutions)."
+    from torch.utils.flop_counter import FlopCounterMode
+    with FlopCounterMode(display=False) as counter: loss_fn().backward()
+    return counter.get_total_flops() / batch_size
