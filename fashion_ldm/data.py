@@ -126,7 +126,7 @@ def get_preset(name: str | None = None, **overrides) -> Preset:
 
 # %% ../nbs/00_data.ipynb #42d86db5
 def balanced_subset(labels: torch.Tensor, n: int | None, generator: torch.Generator | None = None) -> torch.Tensor:
-    "Indices of `n` items with the same count per class (all indices when `n` is None)."
+    "Sorted indices of `n // classes` items of each class (all indices when `n` is None)."
     if n is None or n >= len(labels): return torch.arange(len(labels))
     classes = labels.unique()
     per_class = n // len(classes)

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import importlib.util
-import math
 from pathlib import Path
 
 import torch
@@ -14,7 +13,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .data import CLASS_NAMES, get_device, load_fashion_mnist
-from .loop import Loop, ProgressBar
+from .loop import Loop, ProgressBar, count_batches
 
 # %% auto #0
 __all__ = ['MEAN', 'STD', 'WEIGHTS_DIR', 'CLASSIFIER_FILE', 'FashionClassifier', 'random_shift', 'augment', 'train_classifier',
@@ -61,7 +60,7 @@ def train_classifier(model: FashionClassifier, images: torch.Tensor, labels: tor
     "Train on `[N, 1, 28, 28]` images in [0, 1], with random flips and shifts, and a one-cycle learning rate, through the loop of notebook 00a."
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.AdamW(model.to(device).parameters(), lr=lr, weight_decay=5e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * math.ceil(len(images) / batch_size))
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * count_batches(len(images), batch_size))
     loss = lambda m, x, y: F.cross_entropy(m(augment(x, gen)), y, label_smoothing=0.05)
     Loop(model, loss, (images, labels), opt, sched, epochs=epochs, batch_size=batch_size, device=device,
          order=lambda epoch: torch.randperm(len(images), generator=gen), callbacks=[ProgressBar('classifier', progress)]).fit()

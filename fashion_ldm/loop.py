@@ -13,8 +13,8 @@ import torch.nn as nn
 from tqdm.std import tqdm   # plain text, in a terminal and in a notebook alike
 
 # %% auto #0
-__all__ = ['EVENTS', 'TrainingStopped', 'Callback', 'epoch_permutation', 'Loop', 'ClipGradients', 'SkipNonFinite', 'StopAfter',
-           'ProgressBar']
+__all__ = ['EVENTS', 'TrainingStopped', 'Callback', 'epoch_permutation', 'count_batches', 'Loop', 'ClipGradients',
+           'SkipNonFinite', 'StopAfter', 'ProgressBar']
 
 # %% ../nbs/00a_loop.ipynb #c8cc4771
 class TrainingStopped(Exception):
@@ -32,6 +32,10 @@ def epoch_permutation(n: int, seed: int, epoch: int) -> torch.Tensor:
     return torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
 
 # %% ../nbs/00a_loop.ipynb #315a24a9
+def count_batches(n_items: int, batch_size: int, world: int = 1) -> int:
+    "Batches per epoch: the last one may be short on one process; with several, each takes `batch_size` items of every step, whole batches only."
+    return -(-n_items // batch_size) if world == 1 else max(1, n_items // (batch_size * world))
+
 class Loop:
     "One training loop for every model here: per batch a loss, a backward pass and an optimiser step; the rest are callbacks."
     def __init__(self, model: nn.Module, loss_fn: Callable, data: tuple[torch.Tensor, ...], opt: torch.optim.Optimizer,
@@ -51,8 +55,7 @@ class Loop:
     @property
     def batches_per_epoch(self) -> int:
         "Batches per epoch; with several processes, each takes `batch_size` images of every step."
-        n = len(self.data[0])
-        return -(-n // self.batch_size) if self.world == 1 else max(1, n // (self.batch_size * self.world))
+        return count_batches(len(self.data[0]), self.batch_size, self.world)
 
     def __call__(self, event: str) -> None:
         for cb in self.callbacks:

@@ -15,7 +15,7 @@ import torch
 from .checkpoint import write_checkpoint
 from .data import get_preset
 from .ldm import LatentDiffusionModel
-from .loop import Callback, TrainingStopped
+from .loop import Callback, TrainingStopped, count_batches
 from .schedule import NoiseSchedule
 from .train import RunConfig, Trainer
 from .unet import LatentUNetDenoiser
@@ -35,7 +35,7 @@ def pixel_model(base_channels: int = 16, schedule: NoiseSchedule | None = None, 
 def pixel_config(train_images: int, base_channels: int = 16, batch_size: int = 128, steps: int | None = None, seed: int = 0,
                  device: str = 'auto', out: str | Path = 'runs/pixel/run') -> RunConfig:
     "A trainer configuration for the pixel model: the `cpu` preset's optimiser settings, no VAE stage, `steps` steps (default: one epoch)."
-    per_epoch = -(-train_images // batch_size)
+    per_epoch = count_batches(train_images, batch_size)
     steps = steps or per_epoch
     preset = replace(get_preset('cpu'), name='pixel', train_images=train_images, vae_epochs=0, diffusion_epochs=-(-steps // per_epoch),
                      batch_size=batch_size, denoiser_channels=base_channels)

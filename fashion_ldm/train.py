@@ -20,7 +20,7 @@ from .checkpoint import FINAL_NAME, LAST_NAME, CheckpointError, load_state, read
 from .data import CLASS_NAMES, Preset, get_device, get_preset, save_grid, to_unit_range, training_data
 from .ema import EMA, EMAUpdate, warmup_cosine_scheduler
 from .ldm import LatentDiffusionModel, encode_dataset, one_class_per_column
-from .loop import Callback, ClipGradients, Loop, ProgressBar, SkipNonFinite, StopAfter, TrainingStopped
+from .loop import Callback, ClipGradients, Loop, ProgressBar, SkipNonFinite, StopAfter, TrainingStopped, count_batches
 from .loss import diffusion_loss
 from .schedule import NoiseSchedule
 from .unet import LatentUNetDenoiser
@@ -275,8 +275,7 @@ class Trainer:
 
     def _epochs(self) -> int: return self.cfg.p.vae_epochs if self.stage == 'vae' else self.cfg.p.diffusion_epochs
     def _steps_per_epoch(self) -> int:
-        n, bs = len(self.images), self.cfg.p.batch_size
-        return -(-n // bs) if self.world == 1 else max(1, n // (bs * self.world))
+        return count_batches(len(self.images), self.cfg.p.batch_size, self.world)
 
     def _new_optimizer(self):
         p = self.cfg.p

@@ -12,7 +12,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .data import to_unit_range
-from .loop import ClipGradients, Loop, ProgressBar
+from .loop import ClipGradients, Loop, ProgressBar, count_batches
 
 # %% auto #0
 __all__ = ['group_norm', 'ResBlock', 'reparameterize', 'base_width', 'VAE', 'kl_divergence', 'vae_loss', 'fit_vae',
@@ -115,7 +115,7 @@ def fit_vae(vae: VAE, images: torch.Tensor, epochs: int, batch_size: int = 128, 
     "Train `vae` on model-range `images`; returns the loss of every step."
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.AdamW(vae.to(device).parameters(), lr=lr, weight_decay=0.0)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * math.ceil(len(images) / batch_size), pct_start=0.1)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * count_batches(len(images), batch_size), pct_start=0.1)
     loss = lambda model, x: vae_loss(model, x, kl_weight, gen)[0]
     loop = Loop(vae, loss, (images,), opt, sched, epochs=epochs, batch_size=batch_size, seed=seed, device=device,
                 callbacks=[ClipGradients(1.0), ProgressBar('VAE'), *callbacks]).fit()
