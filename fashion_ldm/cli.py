@@ -63,7 +63,7 @@ def add_sampler_args(parser: argparse.ArgumentParser) -> None:
 
 def add_model_args(parser: argparse.ArgumentParser) -> None:
     "--checkpoint (default: the shipped model) and --device."
-    parser.add_argument('--checkpoint', help='model to use (default: the model shipped with the package)')
+    parser.add_argument('--checkpoint', help="model to use: a checkpoint file, or a shipped model by name, 'long' (the default) or 'cpu'")
     parser.add_argument('--device', default='auto', choices=['auto', 'cpu', 'cuda', 'mps'], help='default: auto (cuda, then mps, then cpu)')
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser('sample', help='generate images from a trained model', description=
                        'Generate images (DPM-Solver++ 2M by default, or DDIM) and write a PNG grid (--out) and/or arrays with labels (--npz).')
-    s.add_argument('--checkpoint', help=f'a final ({FINAL_NAME}) or training checkpoint (default: the model shipped with the package)')
+    s.add_argument('--checkpoint', help=f"a final ({FINAL_NAME}) or training checkpoint, or a shipped model by name: 'long' (the default) or 'cpu'")
     s.add_argument('--class', dest='classes', action='append', metavar='CLASS',
                    help=f"class name or index, repeatable, or 'all' (default: all). Names: {', '.join(CLASS_NAMES)}")
     add_sampling_args(s, n_default=8)

@@ -15,7 +15,7 @@ import torch.nn as nn
 from .checkpoint import CheckpointError, build_networks, read_checkpoint
 from .data import CLASS_NAMES, get_device, save_grid, show_grid, to_unit_range
 from .ema import EMA, EMAUpdate, warmup_cosine_scheduler
-from .loop import ClipGradients, Loop, ProgressBar, StopAfter
+from .loop import ClipGradients, Loop, ProgressBar, StopAfter, count_batches
 from .loss import diffusion_loss
 from .sampling import EpsFn, guided_eps_fn
 from .solvers import SamplingConfig, sample_with
@@ -24,9 +24,8 @@ from .unet import LatentUNetDenoiser
 from .vae import VAE
 
 # %% auto #0
-__all__ = ['LATENT_CLIP', 'PRETRAINED_FILE', 'encode_dataset', 'fit_denoiser', 'class_index', 'class_labels',
-           'one_class_per_column', 'pretrained_path', 'LatentDiffusionModel', 'model_from_checkpoint',
-           'generate_latent_diffusion_samples']
+__all__ = ['LATENT_CLIP', 'PRETRAINED', 'encode_dataset', 'fit_denoiser', 'class_index', 'class_labels', 'one_class_per_column',
+           'pretrained_path', 'LatentDiffusionModel', 'model_from_checkpoint', 'generate_latent_diffusion_samples']
 
 # %% ../nbs/07_ldm.ipynb #0fd2189b
 LATENT_CLIP = 4.0
@@ -46,7 +45,7 @@ def fit_denoiser(denoiser: LatentUNetDenoiser, latents: torch.Tensor, labels: to
                  callbacks=()) -> tuple[EMA, list[float]]:
     "Train `denoiser` on clean latents for `epochs` (or `max_steps`); returns its EMA and every step's loss."
     gen = torch.Generator().manual_seed(seed)
-    total = epochs * -(-len(latents) // batch_size)
+    total = epochs * count_batches(len(latents), batch_size)
     total = total if max_steps is None else min(max_steps, total)
     opt = torch.optim.AdamW(denoiser.to(device).parameters(), lr=lr, weight_decay=0.0)
     ema, alpha_bar = EMA(denoiser, ema_decay), schedule.alpha_bar.to(device)
@@ -86,12 +85,14 @@ def one_class_per_column(images: torch.Tensor, labels: torch.Tensor, classes: in
     return images.view(classes, n, *images.shape[1:]).transpose(0, 1).flatten(0, 1), labels.view(classes, n).T.flatten()
 
 # %% ../nbs/07_ldm.ipynb #61f16e1e
-PRETRAINED_FILE = 'fashion_ldm_cpu.pt'
+PRETRAINED = {'long': 'fashion_mnist_latent_diffusion_final.pt',   # the default: the seed's widths, the name the seed's snippet loads
+              'cpu': 'fashion_ldm_cpu.pt'}                          # the 30-minute cpu preset, narrower
 
-def pretrained_path() -> Path:
-    "Where the shipped model's weights lie inside the installed package."
+def pretrained_path(name: str = 'long') -> Path:
+    "Where the shipped model called `name` (a key of `PRETRAINED`) lies inside the installed package."
     import importlib.util
-    return Path(importlib.util.find_spec('fashion_ldm').origin).parent / 'weights' / PRETRAINED_FILE
+    if name not in PRETRAINED: raise ValueError(f"no shipped model called {name!r}; shipped: {', '.join(PRETRAINED)}")
+    return Path(importlib.util.find_spec('fashion_ldm').origin).parent / 'weights' / PRETRAINED[name]
 
 # %% ../nbs/07_ldm.ipynb #63dd4db7
 class LatentDiffusionModel(nn.Module):
@@ -141,8 +142,9 @@ class LatentDiffusionModel(nn.Module):
 
     @classmethod
     def from_pretrained(cls, path: str | Path | None = None, device: torch.device | str = 'auto') -> 'LatentDiffusionModel':
-        "The model shipped with the package (or the checkpoint at `path`), ready to sample: no data, no network."
-        return model_from_checkpoint(path if path is not None else pretrained_path(), device)
+        "A shipped model (default `'long'`; or `'cpu'`) or the checkpoint at `path`, ready to sample: no data, no network."
+        if path is None or str(path) in PRETRAINED: path = pretrained_path(str(path or 'long'))
+        return model_from_checkpoint(path, device)
 
     def sample(self, classes=None, n: int = 1, config: SamplingConfig | None = None, *, progress: bool = False,
                batch_size: int = 1000, **changes):

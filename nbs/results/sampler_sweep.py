@@ -31,7 +31,7 @@ SETTINGS = ([('ddim', 'uniform', 1.0, s, (1,)) for s in (5, 10, 15, 20, 25)] + [
 
 
 def main(out: str = 'nbs/results/sampler_sweep.json') -> None:
-    model = LatentDiffusionModel.from_pretrained(device='cpu')
+    model = LatentDiffusionModel.from_pretrained('cpu', device='cpu')   # the model these figures were measured on
     classifier = load_classifier(device=model.device)
     images, labels = load_fashion_mnist(train=True)
     reference = unit_images(images[balanced_subset(labels, 10 * N_PER_CLASS, torch.Generator().manual_seed(0))])

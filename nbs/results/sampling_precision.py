@@ -31,7 +31,7 @@ def variant(model, bf16: bool, channels_last: bool):
 
 
 def main(out: str = 'nbs/results/sampling_precision.json') -> None:
-    base = LatentDiffusionModel.from_pretrained(device='cpu')
+    base = LatentDiffusionModel.from_pretrained('cpu', device='cpu')   # the model these figures were measured on
     classifier = load_classifier()
     images, labels = load_fashion_mnist(train=True)
     reference = unit_images(images[balanced_subset(labels, 10 * N_PER_CLASS, torch.Generator().manual_seed(0))])

@@ -21,7 +21,7 @@ N_PER_CLASS, STEPS, SEED = 200, 50, 1
 
 
 def main(out: str = 'nbs/results/guidance_tuning.json') -> None:
-    model = LatentDiffusionModel.from_pretrained()
+    model = LatentDiffusionModel.from_pretrained('cpu')   # the model these figures were measured on
     classifier = load_classifier(device=model.device)
     images, labels = load_fashion_mnist(train=True)
     reference = unit_images(images[balanced_subset(labels, 10 * N_PER_CLASS, torch.Generator().manual_seed(SEED))])

@@ -1,0 +1,37 @@
+"""Measure a model the way README's tables do: 10,000 samples at its default sampling (1,000 per class) against
+the 10,000 test images, and its VAE's reconstructions of 10,000 training images (the ceiling), both on the
+evaluation classifier's features. Adds `<name>_default` and `<name>_reconstructions` to nbs/results/eval_10k.json.
+
+Run from the repository root:  python nbs/results/measure_model.py NAME [CHECKPOINT]
+(CHECKPOINT: a path, or a shipped model by name, default `long`; about 8 minutes for the shipped model on 2 CPU cores.)
+"""
+import json
+import sys
+import time
+from pathlib import Path
+
+from fashion_ldm.evaluate import load_classifier, sample_metrics, unit_images, vae_ceiling
+from fashion_ldm.data import load_fashion_mnist
+from fashion_ldm.ldm import LatentDiffusionModel
+
+RESULTS = Path('nbs/results/eval_10k.json')
+
+
+def main(name: str, checkpoint: str | None = None) -> None:
+    model = LatentDiffusionModel.from_pretrained(checkpoint, 'cpu')
+    classifier = load_classifier(device='cpu')
+    te_x, _ = load_fashion_mnist(train=False)
+    started = time.perf_counter()
+    images, labels = model.sample('all', 1000, progress=True)
+    sample_s = time.perf_counter() - started
+    figures = {f'{name}_default': {**sample_metrics(classifier, images, labels, unit_images(te_x[:10_000]), 0),
+                                   'sampling': str(model.default_config), 'sampling_seconds': round(sample_s, 1)},
+               f'{name}_reconstructions': vae_ceiling(model, classifier)}
+    for key, fig in figures.items(): print(key, {k: v for k, v in fig.items() if k != 'accuracy_per_class'}, flush=True)
+    results = json.loads(RESULTS.read_text())
+    results.update(figures)
+    RESULTS.write_text(json.dumps(results, indent=1) + '\n')
+    print(f'wrote {RESULTS}')
+
+
+if __name__ == '__main__': main(*sys.argv[1:])
