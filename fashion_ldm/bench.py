@@ -60,7 +60,7 @@ def training_throughput(model: LatentDiffusionModel, batch_size: int = 128, repe
         opt = torch.optim.AdamW(net.parameters(), lr=1e-4)
         def run():
             loss = loss_fn(); opt.zero_grad(); loss.backward(); opt.step()
-            if device.type == 'cuda': torch.cuda.synchronize()
+            _sync(device)
         return run
     den = copy.deepcopy(model.denoiser).train().requires_grad_(True)
     den_loss = lambda: diffusion_loss(den, z, y, ab, gen)
@@ -85,7 +85,7 @@ def sampling_throughput(model: LatentDiffusionModel, n: int = 500, config: Sampl
     cfg = model.sampling_config(config, **changes)
     def run(per_class, cfg):
         model.sample('all', per_class, cfg)
-        if model.device.type == 'cuda': torch.cuda.synchronize()
+        _sync(model.device)
     run(1, cfg.replace(steps=2))
     start = time.perf_counter()
     run(max(1, n // 10), cfg)
