@@ -20,8 +20,27 @@ from .unet import count_parameters
 from .vae import vae_loss
 
 # %% auto #0
-__all__ = ['machine_info', 'peak_memory_mb', 'training_throughput', 'sampling_throughput', 'benchmark', 'bench_command',
-           'matmul_peak_gflops', 'training_flops_per_image']
+__all__ = ['matmul_peak_gflops', 'training_flops_per_image', 'machine_info', 'peak_memory_mb', 'training_throughput',
+           'sampling_throughput', 'benchmark', 'bench_command']
+
+# %% ../nbs/12_bench.ipynb #09a74306
+def _sync(device: torch.device):
+    if device.type == 'cuda': torch.cuda.synchronize(device)
+
+def matmul_peak_gflops(device: torch.device, dtype: torch.dtype = torch.float32, size: int = 1024, seconds: float = 0.5) -> float:
+    "Measured GFLOP/s of a `size`² matrix product in `dtype` (after one warm-up product): the ceiling training is compared with."
+    a, b = (torch.randn(size, size, generator=torch.Generator().manual_seed(i)).to(device, dtype) for i in (0, 1))
+    a @ b; _sync(device)
+    calls, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < seconds or calls == 0:
+        a @ b; _sync(device); calls += 1
+    return 2 * size ** 3 * calls / elapsed / 1e9
+
+def training_flops_per_image(loss_fn, batch_size: int) -> float:
+    "Floating-point operations of one forward and backward pass of `loss_fn()` per image (matrix products and convolutions)."
+    from torch.utils.flop_counter import FlopCounterMode
+    with FlopCounterMode(display=False) as counter: loss_fn().backward()
+    return counter.get_total_flops() / batch_size
 
 # %% ../nbs/12_bench.ipynb #6ba824e4
 def machine_info(device: torch.device) -> dict:
@@ -128,22 +147,3 @@ def bench_command(args) -> int:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True); Path(args.json).write_text(text)
         print(f'wrote {args.json}')
     return 0
-
-# %% ../nbs/12_bench.ipynb #09a74306
-def _sync(device: torch.device):
-    if device.type == 'cuda': torch.cuda.synchronize(device)
-
-def matmul_peak_gflops(device: torch.device, dtype: torch.dtype = torch.float32, size: int = 1024, seconds: float = 0.5) -> float:
-    "Measured GFLOP/s of a `size`² matrix product in `dtype` (after one warm-up product): the ceiling training is compared with."
-    a, b = (torch.randn(size, size, generator=torch.Generator().manual_seed(i)).to(device, dtype) for i in (0, 1))
-    a @ b; _sync(device)
-    calls, start = 0, time.perf_counter()
-    while (elapsed := time.perf_counter() - start) < seconds or calls == 0:
-        a @ b; _sync(device); calls += 1
-    return 2 * size ** 3 * calls / elapsed / 1e9
-
-def training_flops_per_image(loss_fn, batch_size: int) -> float:
-    "Floating-point operations of one forward and backward pass of `loss_fn()` per image (matrix products and convolutions)."
-    from torch.utils.flop_counter import FlopCounterMode
-    with FlopCounterMode(display=False) as counter: loss_fn().backward()
-    return counter.get_total_flops() / batch_size

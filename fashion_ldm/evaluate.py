@@ -18,8 +18,8 @@ from .loop import Loop, ProgressBar, count_batches
 # %% auto #0
 __all__ = ['MEAN', 'STD', 'WEIGHTS_DIR', 'CLASSIFIER_FILE', 'FashionClassifier', 'random_shift', 'augment', 'train_classifier',
            'predict', 'extract_features', 'unit_images', 'frechet_distance', 'kernel_distance', 'precision_recall',
-           'conditional_accuracy', 'sample_metrics', 'real_data_floor', 'format_metrics', 'load_classifier',
-           'train_and_save_classifier', 'vae_ceiling', 'load_npz_samples', 'evaluate_command']
+           'predict_from_features', 'conditional_accuracy', 'sample_metrics', 'real_data_floor', 'format_metrics',
+           'load_classifier', 'train_and_save_classifier', 'vae_ceiling', 'load_npz_samples', 'evaluate_command']
 
 # %% ../nbs/08_evaluate.ipynb #b034cb1b
 MEAN, STD = 0.2860406, 0.3530242   # Fashion-MNIST training pixels
@@ -127,19 +127,28 @@ def precision_recall(real: torch.Tensor, fake: torch.Tensor, k: int = 3) -> tupl
     return _coverage(real, _knn_radii(real, k), fake), _coverage(fake, _knn_radii(fake, k), real)
 
 # %% ../nbs/08_evaluate.ipynb #cad6bb97
-def conditional_accuracy(classifier: FashionClassifier, images: torch.Tensor, labels: torch.Tensor) -> tuple[float, list[float]]:
-    "Share of images classified as the class they were generated for: overall and per class."
-    hit = (predict(classifier, images) == labels).double()
+@torch.no_grad()
+def predict_from_features(model: FashionClassifier, features: torch.Tensor) -> torch.Tensor:
+    "Predicted classes from `extract_features` output: the head alone, so one pass of the body serves both."
+    device = next(model.parameters()).device
+    return model.eval().head(features.float().to(device)).argmax(1).cpu()
+
+def conditional_accuracy(classifier: FashionClassifier, images: torch.Tensor, labels: torch.Tensor,
+                         features: torch.Tensor | None = None) -> tuple[float, list[float]]:
+    "Share of images classified as the class they were generated for: overall and per class (from their `features`, if already extracted)."
+    predicted = predict(classifier, images) if features is None else predict_from_features(classifier, features)
+    hit = (predicted == labels).double()
     per_class = [hit[labels == c].mean().item() if (labels == c).any() else float('nan') for c in range(len(CLASS_NAMES))]
     return hit.mean().item(), per_class
 
 # %% ../nbs/08_evaluate.ipynb #30e9fcaf
 def sample_metrics(classifier: FashionClassifier, images: torch.Tensor, labels: torch.Tensor,
                    reference: torch.Tensor, seed: int = 0) -> dict:
-    "FID, KID, precision, recall and conditional accuracy of `images` (with intended `labels`) against `reference` images."
-    fake, real = extract_features(classifier, images), extract_features(classifier, reference)
+    "FID, KID, precision, recall and conditional accuracy of `images` (with intended `labels`) against `reference`: images, or their `extract_features` to reuse them across calls."
+    fake = extract_features(classifier, images)
+    real = reference if reference.ndim == 2 else extract_features(classifier, reference)
     prec, rec = precision_recall(real, fake)
-    acc, per_class = conditional_accuracy(classifier, images, labels)
+    acc, per_class = conditional_accuracy(classifier, images, labels, features=fake)
     return {'n': len(images), 'fid': frechet_distance(real, fake),
             'kid': kernel_distance(real, fake, subset_size=min(1000, len(images)), generator=torch.Generator().manual_seed(seed)),
             'precision': prec, 'recall': rec, 'accuracy': acc,

@@ -174,9 +174,10 @@ def schedule_explorer(image: torch.Tensor):
 # %% ../nbs/09_explore.ipynb #60d9fa04
 def guidance_sweep(model: LatentDiffusionModel, classifier, reference: torch.Tensor, scales=(0.0, 1.0, 2.0, 4.0, 7.0),
                    n_per_class: int = 20, config: SamplingConfig | None = None, **changes) -> list[dict]:
-    "Conditional accuracy, precision, recall and FID of samples at each guidance scale (default: the model's settings in 20 steps)."
-    from fashion_ldm.evaluate import sample_metrics
-    cfg, rows = model.sampling_config(config or model.default_config.replace(steps=20), **changes), []
+    "Conditional accuracy, precision, recall and FID of samples at each guidance scale (default: the model's settings) against `reference` images."
+    from fashion_ldm.evaluate import extract_features, sample_metrics
+    cfg, rows = model.sampling_config(config, **changes), []
+    reference = extract_features(classifier, reference)   # once for every scale
     for g in scales:
         images, labels = model.sample('all', n_per_class, cfg.replace(guidance=g))
         m = sample_metrics(classifier, images, labels, reference, cfg.seed)

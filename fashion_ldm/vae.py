@@ -15,8 +15,8 @@ from .data import to_unit_range
 from .loop import ClipGradients, Loop, ProgressBar, count_batches
 
 # %% auto #0
-__all__ = ['group_norm', 'ResBlock', 'reparameterize', 'base_width', 'VAE', 'kl_divergence', 'vae_loss', 'fit_vae',
-           'fit_scale_factor', 'reconstruction_mse', 'PixelSpace']
+__all__ = ['RECON_ERRORS', 'group_norm', 'ResBlock', 'reparameterize', 'base_width', 'VAE', 'kl_divergence', 'vae_loss',
+           'fit_vae', 'fit_scale_factor', 'reconstruction_mse', 'PixelSpace']
 
 # %% ../nbs/01_vae.ipynb #1a59e804
 def group_norm(channels: int) -> nn.GroupNorm:
@@ -102,21 +102,27 @@ def kl_divergence(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     "KL(N(mu, exp(logvar)) || N(0, I)), summed over all but the batch dimension: `[N]`."
     return 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).flatten(1).sum(1)
 
-def vae_loss(vae: VAE, x: torch.Tensor, kl_weight: float = 1e-3, generator: torch.Generator | None = None):
-    "Mean over the batch of (squared error + kl_weight * KL), with its two parts."
+RECON_ERRORS = ('squared', 'l1')
+
+def vae_loss(vae: VAE, x: torch.Tensor, kl_weight: float = 1e-3, generator: torch.Generator | None = None,
+             recon_error: str = 'squared'):
+    "Mean over the batch of (reconstruction error + kl_weight * KL), with its two parts; the error is squared or absolute (`'l1'`)."
+    if recon_error not in RECON_ERRORS: raise ValueError(f"unknown recon_error {recon_error!r}; valid: {', '.join(RECON_ERRORS)}")
     recon, mu, logvar = vae(x, generator)
-    rec = (recon - x).pow(2).flatten(1).sum(1).mean()
+    diff = recon - x
+    rec = (diff.pow(2) if recon_error == 'squared' else diff.abs()).flatten(1).sum(1).mean()
     kl = kl_divergence(mu, logvar).mean()
     return rec + kl_weight * kl, rec.detach(), kl.detach()
 
 # %% ../nbs/01_vae.ipynb #fb47c0ea
 def fit_vae(vae: VAE, images: torch.Tensor, epochs: int, batch_size: int = 128, lr: float = 2e-3,
-            kl_weight: float = 1e-3, device: torch.device | str = 'cpu', seed: int = 0, callbacks=()) -> list[float]:
-    "Train `vae` on model-range `images`; returns the loss of every step."
+            kl_weight: float = 1e-3, device: torch.device | str = 'cpu', seed: int = 0, callbacks=(),
+            recon_error: str = 'squared') -> list[float]:
+    "Train `vae` on model-range `images` with `vae_loss`; returns the loss of every step."
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.AdamW(vae.to(device).parameters(), lr=lr, weight_decay=0.0)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * count_batches(len(images), batch_size), pct_start=0.1)
-    loss = lambda model, x: vae_loss(model, x, kl_weight, gen)[0]
+    loss = lambda model, x: vae_loss(model, x, kl_weight, gen, recon_error)[0]
     loop = Loop(vae, loss, (images,), opt, sched, epochs=epochs, batch_size=batch_size, seed=seed, device=device,
                 callbacks=[ClipGradients(1.0), ProgressBar('VAE'), *callbacks]).fit()
     vae.eval()
