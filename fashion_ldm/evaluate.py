@@ -16,10 +16,11 @@ from .data import CLASS_NAMES, get_device, load_fashion_mnist
 from .loop import Loop, ProgressBar, count_batches
 
 # %% auto #0
-__all__ = ['MEAN', 'STD', 'WEIGHTS_DIR', 'CLASSIFIER_FILE', 'FashionClassifier', 'random_shift', 'augment', 'train_classifier',
-           'predict', 'extract_features', 'unit_images', 'frechet_distance', 'kernel_distance', 'precision_recall',
-           'predict_from_features', 'conditional_accuracy', 'sample_metrics', 'real_data_floor', 'format_metrics',
-           'load_classifier', 'train_and_save_classifier', 'vae_ceiling', 'load_npz_samples', 'evaluate_command']
+__all__ = ['MEAN', 'STD', 'WEIGHTS_DIR', 'RESULTS_DIR', 'CLASSIFIER_FILE', 'FashionClassifier', 'random_shift', 'augment',
+           'train_classifier', 'predict', 'extract_features', 'unit_images', 'frechet_distance', 'kernel_distance',
+           'precision_recall', 'predict_from_features', 'conditional_accuracy', 'sample_metrics', 'real_data_floor',
+           'format_metrics', 'load_classifier', 'train_and_save_classifier', 'vae_ceiling', 'load_npz_samples',
+           'evaluate_command']
 
 # %% ../nbs/08_evaluate.ipynb #b034cb1b
 MEAN, STD = 0.2860406, 0.3530242   # Fashion-MNIST training pixels
@@ -176,6 +177,7 @@ def format_metrics(rows: dict[str, dict]) -> str:
 
 # %% ../nbs/08_evaluate.ipynb #41bdbbc4
 WEIGHTS_DIR = Path(importlib.util.find_spec('fashion_ldm').origin).parent / 'weights'   # shipped inside the package
+RESULTS_DIR = WEIGHTS_DIR.parent.parent / 'nbs' / 'results'   # measured figures: in a clone of the repository, not in a wheel
 CLASSIFIER_FILE = 'classifier.pt'
 
 def load_classifier(path: str | Path | None = None, device: torch.device | str = 'cpu') -> FashionClassifier:
@@ -200,12 +202,16 @@ def train_and_save_classifier(path: str | Path | None = None, epochs: int = 24, 
 
 # %% ../nbs/08_evaluate.ipynb #746438f5
 @torch.no_grad()
-def vae_ceiling(model, classifier: FashionClassifier, n: int = 10_000, reference_n: int = 10_000,
-                root: str | Path | None = None, seed: int = 0) -> dict:
-    "`real_data_floor` for the training images after `model`'s VAE, encoded and decoded: the variety its samples can reach at best."
-    from fashion_ldm.data import to_model_range
+def vae_ceiling(vae: nn.Module, classifier: FashionClassifier, n: int = 10_000, reference_n: int = 10_000,
+                root: str | Path | None = None, seed: int = 0, batch_size: int = 500) -> dict:
+    "`real_data_floor` for the training images after `vae`, encoded and decoded: the variety a latent model's samples can reach at best."
+    from fashion_ldm.data import to_model_range, to_unit_range
     from fashion_ldm.ldm import encode_dataset
-    reconstruct = lambda x: model.decode(encode_dataset(model.vae, to_model_range(x), device=model.device, clip=None))
+    device = next(vae.parameters()).device
+    @torch.no_grad()
+    def reconstruct(x):
+        z = encode_dataset(vae, to_model_range(x), batch_size, device, clip=None)
+        return torch.cat([to_unit_range(vae.decode(zb.to(device))).cpu() for zb in z.split(batch_size)])
     return real_data_floor(classifier, n, reference_n, root, seed, transform=reconstruct)
 
 # %% ../nbs/08_evaluate.ipynb #01697539

@@ -26,7 +26,7 @@ def main(name: str, checkpoint: str | None = None) -> None:
     sample_s = time.perf_counter() - started
     figures = {f'{name}_default': {**sample_metrics(classifier, images, labels, unit_images(te_x[:10_000]), 0),
                                    'sampling': str(model.default_config), 'sampling_seconds': round(sample_s, 1)},
-               f'{name}_reconstructions': vae_ceiling(model, classifier)}
+               f'{name}_reconstructions': vae_ceiling(model.vae, classifier)}
     for key, fig in figures.items(): print(key, {k: v for k, v in fig.items() if k != 'accuracy_per_class'}, flush=True)
     results = json.loads(RESULTS.read_text())
     results.update(figures)

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import torch
 
-from fashion_ldm.data import balanced_subset, load_fashion_mnist, to_model_range, to_unit_range
+from fashion_ldm.data import balanced_subset, load_fashion_mnist, to_model_range
 from fashion_ldm.bench import training_flops_per_image
-from fashion_ldm.evaluate import load_classifier, real_data_floor
-from fashion_ldm.ldm import encode_dataset
+from fashion_ldm.evaluate import RESULTS_DIR, load_classifier, vae_ceiling
 from fashion_ldm.vae import VAE, fit_vae, vae_loss
 
 N_TRAIN, EPOCHS, BATCH, SEED = 12_000, 2, 128, 0
@@ -38,18 +37,11 @@ def gflop_per_image(base_channels: int, latent_channels: int = 4) -> float:
     return training_flops_per_image(lambda: vae_loss(vae, x)[0], 8) / 1e9
 
 
-@torch.no_grad()
-def reconstruct(vae: VAE, images_uint8: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
-    "Images in [0, 1], 28×28, after encoding (posterior mean) and decoding."
-    z = encode_dataset(vae, to_model_range(images_uint8), clip=None)
-    return torch.cat([to_unit_range(vae.decode(zb)) for zb in z.split(batch_size)])
-
-
 def main(out: str = 'nbs/results/vae_study.json') -> None:
     images, labels = load_fashion_mnist(train=True)
     train = to_model_range(images[balanced_subset(labels, N_TRAIN, torch.Generator().manual_seed(SEED))])
     classifier = load_classifier(device='cpu')
-    measured = json.loads(Path('nbs/results/eval_10k.json').read_text())
+    measured = json.loads((RESULTS_DIR / 'eval_10k.json').read_text())
     rows = [{'variant': name, 'base_channels': width, 'latent_channels': channels, 'recon_error': 'squared',
              'images_seen': 60_000 * epochs, 'train_gflop': round(60_000 * epochs * gflop_per_image(width, channels)),
              **{k: round(measured[key][k], 4) for k in FIGURES}, 'source': f'eval_10k.json: {key}'}
@@ -60,7 +52,7 @@ def main(out: str = 'nbs/results/vae_study.json') -> None:
         started = time.perf_counter()
         fit_vae(vae, train, EPOCHS, BATCH, recon_error=settings['recon_error'], seed=SEED)
         train_s = time.perf_counter() - started
-        ceiling = real_data_floor(classifier, transform=lambda x: reconstruct(vae, x))
+        ceiling = vae_ceiling(vae, classifier)
         rows.append({'variant': name, **settings, 'parameters': sum(p.numel() for p in vae.parameters()),
                      'latent_channels': 4, 'images_seen': N_TRAIN * EPOCHS,
                      'train_gflop': round(N_TRAIN * EPOCHS * gflop_per_image(settings['base_channels'])),
