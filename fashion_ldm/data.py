@@ -14,7 +14,6 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
-import torchvision
 from torch.utils.data import DataLoader, TensorDataset
 
 # %% auto #0
@@ -47,6 +46,7 @@ def _missing_files(root: Path, train: bool) -> list[str]:
 
 def load_fashion_mnist(train: bool = True, root: str | Path | None = None, download: bool = True):
     "Images as one uint8 tensor `[N, 28, 28]` and labels as int64 `[N]`, read from `root` (see `default_data_dir`)."
+    import torchvision   # here, not at the top: it imports torch._dynamo, about 2 s that a command which reads no data should not wait for
     root = Path(root).expanduser() if root is not None else default_data_dir()
     missing = _missing_files(root, train)
     if missing:
@@ -185,6 +185,7 @@ def show_grid(images: torch.Tensor, labels=None, ncols: int = 8, title: str | No
 
 def save_grid(images: torch.Tensor, path: str | Path, nrow: int = 10) -> Path:
     "Write `[N, 1, H, W]` images in [0, 1] to a PNG grid."
+    import torchvision   # imported on use, as in load_fashion_mnist
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     torchvision.utils.save_image(images.detach().float().cpu(), path, nrow=nrow, padding=2, pad_value=1.0)

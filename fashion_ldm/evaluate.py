@@ -102,6 +102,7 @@ def kernel_distance(real: torch.Tensor, fake: torch.Tensor, subsets: int = 50, s
                     generator: torch.Generator | None = None) -> float:
     "KID: mean over subsets of the unbiased MMD^2 with kernel (x.y/d + 1)^3."
     d, m = real.shape[1], min(subset_size, len(real), len(fake))
+    if m == len(real) == len(fake): subsets = 1   # every "subset" is then both whole sets, and the MMD^2 ignores their order
     k = lambda a, b: (a @ b.T / d + 1) ** 3
     total = 0.0
     for _ in range(subsets):
@@ -156,13 +157,17 @@ def sample_metrics(classifier: FashionClassifier, images: torch.Tensor, labels: 
             'accuracy_per_class': dict(zip(CLASS_NAMES, per_class))}
 
 def real_data_floor(classifier: FashionClassifier, n: int = 10_000, reference_n: int = 10_000,
-                    root: str | Path | None = None, seed: int = 0, transform=unit_images) -> dict:
-    "The same figures for `n` real training images (balanced, uint8 made `[N, 1, 28, 28]` in [0, 1] by `transform`) against the first `reference_n` test images."
+                    root: str | Path | None = None, seed: int = 0, transform=unit_images,
+                    reference_features: torch.Tensor | None = None) -> dict:
+    "The same figures for `n` real training images (balanced, made `[N, 1, 28, 28]` in [0, 1] by `transform`) against the first `reference_n` test images."
+    # reference_features: those test images' `extract_features`, when already extracted (notebook 08 reuses them)
     from fashion_ldm.data import balanced_subset
+    if reference_features is not None and len(reference_features) != reference_n:
+        raise ValueError(f'reference_features holds {len(reference_features)} rows; it must be the features of the first reference_n={reference_n} test images')
     tr_x, tr_y = load_fashion_mnist(train=True, root=root)
-    te_x, _ = load_fashion_mnist(train=False, root=root)
+    reference = reference_features if reference_features is not None else unit_images(load_fashion_mnist(train=False, root=root)[0][:reference_n])
     idx = balanced_subset(tr_y, n, torch.Generator().manual_seed(seed))
-    return sample_metrics(classifier, transform(tr_x[idx]), tr_y[idx], unit_images(te_x[:reference_n]), seed)
+    return sample_metrics(classifier, transform(tr_x[idx]), tr_y[idx], reference, seed)
 
 def format_metrics(rows: dict[str, dict]) -> str:
     "A plain-text table: one column per named set of metrics."
@@ -203,7 +208,8 @@ def train_and_save_classifier(path: str | Path | None = None, epochs: int = 24, 
 # %% ../nbs/08_evaluate.ipynb #746438f5
 @torch.no_grad()
 def vae_ceiling(vae: nn.Module, classifier: FashionClassifier, n: int = 10_000, reference_n: int = 10_000,
-                root: str | Path | None = None, seed: int = 0, batch_size: int = 500) -> dict:
+                root: str | Path | None = None, seed: int = 0, batch_size: int = 500,
+                reference_features: torch.Tensor | None = None) -> dict:
     "`real_data_floor` for the training images after `vae`, encoded and decoded: the variety a latent model's samples can reach at best."
     from fashion_ldm.data import to_model_range, to_unit_range
     from fashion_ldm.ldm import encode_dataset
@@ -212,7 +218,7 @@ def vae_ceiling(vae: nn.Module, classifier: FashionClassifier, n: int = 10_000, 
     def reconstruct(x):
         z = encode_dataset(vae, to_model_range(x), batch_size, device, clip=None)
         return torch.cat([to_unit_range(vae.decode(zb.to(device))).cpu() for zb in z.split(batch_size)])
-    return real_data_floor(classifier, n, reference_n, root, seed, transform=reconstruct)
+    return real_data_floor(classifier, n, reference_n, root, seed, reconstruct, reference_features)
 
 # %% ../nbs/08_evaluate.ipynb #01697539
 def load_npz_samples(path: str | Path) -> tuple[torch.Tensor, torch.Tensor]:

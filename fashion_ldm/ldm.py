@@ -97,7 +97,7 @@ def pretrained_path(name: str = 'long') -> Path:
 # %% ../nbs/07_ldm.ipynb #63dd4db7
 class LatentDiffusionModel(nn.Module):
     "A VAE, a latent denoiser and a noise schedule, sampled with DPM-Solver++ 2M or DDIM."
-    default_config = SamplingConfig()   # DPM-Solver++ 2M, 12 steps, guidance 5 where alpha_bar >= 0.1 (notebook 09 chose them)
+    default_config = SamplingConfig()   # DPM-Solver++ 2M, 12 steps, guidance 5 where alpha_bar >= 0.1 (notebook 09a chose them)
 
     def __init__(self, vae: VAE, denoiser: LatentUNetDenoiser, latent_dim: int | None = None,
                  schedule: NoiseSchedule | None = None, clip_latent: float = LATENT_CLIP):

@@ -6,7 +6,7 @@ repeated with a second seed give the noise of the measurement. The seconds recor
 time on a machine that may be busy with other work; bench measures speed.
 
 Run from the repository root (about 25 minutes on 2 CPU cores):  python nbs/results/sampler_sweep.py
-Writes nbs/results/sampler_sweep.json; notebook 09 shows the table and applies the rule that picks the default.
+Writes nbs/results/sampler_sweep.json; notebook 09a shows the table and applies the rule that picks the default.
 """
 import json
 import platform

@@ -4,7 +4,7 @@ stays untouched for the headline figures. Every setting samples with the model's
 Run from the repository root:  python nbs/results/tune_guidance.py [MODEL]
 MODEL is a shipped model by name (default `long`, about 15 minutes on 2 CPU cores) or a checkpoint path.
 Writes nbs/results/guidance_tuning.json (guidance_tuning_cpu.json holds the earlier run on the `cpu` model, at
-50 DDIM steps); notebook 09 shows the table.
+50 DDIM steps); notebook 09a shows the table.
 """
 import json
 import platform
@@ -15,7 +15,7 @@ import torch
 
 from fashion_ldm.data import balanced_subset, load_fashion_mnist
 from fashion_ldm.evaluate import load_classifier, unit_images
-from fashion_ldm.explore import guidance_sweep
+from fashion_ldm.tuning import guidance_sweep
 from fashion_ldm.ldm import LatentDiffusionModel
 
 # guidance intervals (as ranges of alpha_bar_t) and the scales tried with each
