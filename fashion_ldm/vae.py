@@ -15,8 +15,8 @@ from .data import to_unit_range
 from .loop import ClipGradients, Loop, ProgressBar, count_batches
 
 # %% auto #0
-__all__ = ['RECON_ERRORS', 'group_norm', 'ResBlock', 'reparameterize', 'base_width', 'VAE', 'kl_divergence', 'vae_loss',
-           'fit_vae', 'fit_scale_factor', 'reconstruction_mse', 'PixelSpace']
+__all__ = ['RECON_ERRORS', 'group_norm', 'ResBlock', 'reparameterize', 'base_width', 'VAE', 'kl_divergence', 'feature_distance',
+           'vae_loss', 'fit_vae', 'fit_scale_factor', 'reconstruction_mse', 'PixelSpace']
 
 # %% ../nbs/01_vae.ipynb #1a59e804
 def group_norm(channels: int) -> nn.GroupNorm:
@@ -104,25 +104,34 @@ def kl_divergence(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
 
 RECON_ERRORS = ('squared', 'l1')
 
+def feature_distance(feature_net: nn.Module, recon: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    "Squared distance between `feature_net.features` of model-range `recon` and `x` (shown to it as 28×28 in [0, 1]): `[N]`."
+    with torch.no_grad(): target = feature_net.features(to_unit_range(x))
+    return (feature_net.features(to_unit_range(recon)) - target).pow(2).flatten(1).sum(1)
+
 def vae_loss(vae: VAE, x: torch.Tensor, kl_weight: float = 1e-3, generator: torch.Generator | None = None,
-             recon_error: str = 'squared'):
-    "Mean over the batch of (reconstruction error + kl_weight * KL), with its two parts; the error is squared or absolute (`'l1'`)."
+             recon_error: str = 'squared', feature_net: nn.Module | None = None, feature_weight: float = 0.0):
+    "Mean over the batch of (reconstruction error + kl_weight * KL [+ feature_weight * feature_distance]), with the first two parts; the error is squared or absolute (`'l1'`)."
     if recon_error not in RECON_ERRORS: raise ValueError(f"unknown recon_error {recon_error!r}; valid: {', '.join(RECON_ERRORS)}")
+    if feature_weight and feature_net is None: raise ValueError('feature_weight needs a feature_net: a frozen classifier that is not the evaluation one')
     recon, mu, logvar = vae(x, generator)
     diff = recon - x
     rec = (diff.pow(2) if recon_error == 'squared' else diff.abs()).flatten(1).sum(1).mean()
     kl = kl_divergence(mu, logvar).mean()
-    return rec + kl_weight * kl, rec.detach(), kl.detach()
+    total = rec + kl_weight * kl
+    if feature_weight: total = total + feature_weight * feature_distance(feature_net, recon, x).mean()
+    return total, rec.detach(), kl.detach()
 
 # %% ../nbs/01_vae.ipynb #fb47c0ea
 def fit_vae(vae: VAE, images: torch.Tensor, epochs: int, batch_size: int = 128, lr: float = 2e-3,
             kl_weight: float = 1e-3, device: torch.device | str = 'cpu', seed: int = 0, callbacks=(),
-            recon_error: str = 'squared') -> list[float]:
+            recon_error: str = 'squared', feature_net: nn.Module | None = None, feature_weight: float = 0.0) -> list[float]:
     "Train `vae` on model-range `images` with `vae_loss`; returns the loss of every step."
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.AdamW(vae.to(device).parameters(), lr=lr, weight_decay=0.0)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * count_batches(len(images), batch_size), pct_start=0.1)
-    loss = lambda model, x: vae_loss(model, x, kl_weight, gen, recon_error)[0]
+    if feature_net is not None: feature_net.to(device).eval().requires_grad_(False)   # frozen: the gradient only passes through it
+    loss = lambda model, x: vae_loss(model, x, kl_weight, gen, recon_error, feature_net, feature_weight)[0]
     loop = Loop(vae, loss, (images,), opt, sched, epochs=epochs, batch_size=batch_size, seed=seed, device=device,
                 callbacks=[ClipGradients(1.0), ProgressBar('VAE'), *callbacks]).fit()
     vae.eval()
