@@ -8,10 +8,12 @@ cores):  python nbs/results/denoiser_on_vae.py      Writes nbs/results/denoiser_
 """
 import json
 import platform
+import sys
 import time
 from pathlib import Path
 
 import torch
+from vae_study import weights_path   # the script beside this one
 
 from fashion_ldm.data import get_preset, load_fashion_mnist, to_model_range
 from fashion_ldm.evaluate import RESULTS_DIR, load_classifier, sample_metrics, unit_images
@@ -21,17 +23,20 @@ from fashion_ldm.unet import LatentUNetDenoiser
 from fashion_ldm.vae import VAE, fit_scale_factor
 
 EPOCHS, SEED = 5, 0
-VAES = {'4 epochs, squared': 'runs/vae_study/all_60000_x_4_epochs_width_16_squared.pt',
-        '4 epochs, squared + features 1': 'runs/vae_study/all_60000_x_4_epochs_width_16_squared_+_features_1.pt'}
+VAES = {'4 epochs, squared': 'all 60,000 x 4 epochs, width 16, squared',   # label: vae_study.py's variant
+        '4 epochs, squared + features 1': 'all 60,000 x 4 epochs, width 16, squared + features 1'}
 FIGURES = ('fid', 'precision', 'recall', 'accuracy')
 
 
 def main(out: Path = RESULTS_DIR / 'denoiser_on_vae.json') -> None:
+    missing = [str(weights_path(v)) for v in VAES.values() if not weights_path(v).is_file()]
+    if missing: sys.exit(f"VAE weights not found: {', '.join(missing)}; make them with python nbs/results/vae_study.py " + ' '.join(map(repr, VAES.values())))
     p = get_preset('cpu')
     tr_x, tr_y = load_fashion_mnist(train=True)
     te_x, _ = load_fashion_mnist(train=False)
     images, classifier, rows = to_model_range(tr_x), load_classifier(device='cpu'), []
-    for name, path in VAES.items():
+    for name, variant in VAES.items():
+        path = weights_path(variant)
         vae = VAE(in_channels=1, base_channels=16)
         vae.load_state_dict(torch.load(path, map_location='cpu', weights_only=True))
         fit_scale_factor(vae, images)
@@ -46,7 +51,7 @@ def main(out: Path = RESULTS_DIR / 'denoiser_on_vae.json') -> None:
         model = LatentDiffusionModel(vae, ema.model, schedule=schedule)
         samples, labels = model.sample('all', n=1000, seed=SEED)
         m = sample_metrics(classifier, samples, labels, unit_images(te_x), SEED)
-        rows.append({'vae': name, 'vae_weights': path, 'diffusion_epochs': EPOCHS, 'train_seconds': round(train_s, 1),
+        rows.append({'vae': name, 'vae_weights': str(path), 'diffusion_epochs': EPOCHS, 'train_seconds': round(train_s, 1),
                      'sampling': str(model.default_config), **{k: round(m[k], 4) for k in FIGURES}})
         print(rows[-1], flush=True)
     record = {'preset': 'cpu', 'diffusion_epochs': EPOCHS, 'seed': SEED, 'samples': 10_000,

@@ -34,9 +34,9 @@ VARIANTS = {'width 16, squared': dict(base_channels=16, recon_error='squared'),
             'width 16, squared + features 1': dict(base_channels=16, recon_error='squared', feature_weight=1.0),
             'width 16, squared + features 10': dict(base_channels=16, recon_error='squared', feature_weight=10.0),
             # the better weight above in a whole run, beside the same run without the term
-            'all 60,000 x 4 epochs, width 16, squared': dict(base_channels=16, recon_error='squared', train_images=None, epochs=4),
+            'all 60,000 x 4 epochs, width 16, squared': dict(base_channels=16, recon_error='squared', whole_set=True, epochs=4),
             'all 60,000 x 4 epochs, width 16, squared + features 1': dict(base_channels=16, recon_error='squared', feature_weight=1.0,
-                                                                           train_images=None, epochs=4)}
+                                                                           whole_set=True, epochs=4)}
 FEATURE_NET = dict(width=16, seed=1, epochs=2)   # the loss's classifier: another width and seed than the evaluator's
 # ceilings measured before (key in eval_10k.json): the VAEs of whole training runs on all 60,000 images
 REFERENCE = {'cpu preset: width 16, 2 epochs': ('vae_reconstructions', 16, 4, 2),
@@ -50,6 +50,11 @@ def gflop_per_image(base_channels: int, latent_channels: int = 4, feature_net=No
     "Forward and backward FLOPs of one VAE training step (with its feature term, if any), per image, in GFLOP."
     vae, x = VAE(in_channels=1, base_channels=base_channels, latent_channels=latent_channels), torch.rand(8, 1, 32, 32) * 2 - 1
     return training_flops_per_image(lambda: vae_loss(vae, x, feature_net=feature_net, feature_weight=feature_weight)[0], 8) / 1e9
+
+
+def weights_path(variant: str) -> Path:
+    "Where the study saves a variant's VAE state_dict (under runs/, not committed)."
+    return Path('runs/vae_study') / f"{variant.replace(' ', '_').replace(',', '')}.pt"
 
 
 def feature_classifier() -> tuple[FashionClassifier, float]:
@@ -84,8 +89,8 @@ def main(names: list[str], out: str = 'nbs/results/vae_study.json') -> None:
         if name not in names: continue
         settings = dict(VARIANTS[name])
         weight = settings.get('feature_weight', 0.0)
-        n_train, epochs = settings.pop('train_images', N_TRAIN), settings.pop('epochs', EPOCHS)   # None: all 60,000
-        data = train if n_train == N_TRAIN else to_model_range(images if n_train is None else images[:n_train])
+        data = to_model_range(images) if settings.pop('whole_set', False) else train   # all 60,000, or the study's 12,000
+        epochs = settings.pop('epochs', EPOCHS)
         torch.manual_seed(SEED)
         vae = VAE(in_channels=1, base_channels=settings['base_channels'])
         started = time.perf_counter()
@@ -99,7 +104,7 @@ def main(names: list[str], out: str = 'nbs/results/vae_study.json') -> None:
                      'train_seconds': round(train_s, 1), **{k: round(ceiling[k], 4) for k in FIGURES}})
         print(rows[-1], flush=True)
         Path('runs/vae_study').mkdir(parents=True, exist_ok=True)   # the weights, for a denoiser to be trained on (not committed)
-        torch.save(vae.state_dict(), f"runs/vae_study/{name.replace(' ', '_').replace(',', '')}.pt")
+        torch.save(vae.state_dict(), weights_path(name))
     record = {'train_images': N_TRAIN, 'epochs': EPOCHS, 'batch_size': BATCH, 'seed': SEED,
               'measured': '10,000 reconstructed training images against the 10,000 test images',
               'feature_net': {**FEATURE_NET, 'test_accuracy': feature_net_accuracy},
