@@ -97,6 +97,7 @@ class Preset:
     diffusion_lr: float = 1e-3
     warmup_steps: int = 200
     ema_decay: float = 0.999
+    vae_feature_weight: float = 0.0  # weight of the VAE's feature-matching term (notebook 01); 0: none
 
     def to_dict(self) -> dict: return asdict(self)
 
@@ -112,9 +113,9 @@ PRESETS = {
     'cpu':   Preset('cpu', train_images=None, vae_epochs=2, diffusion_epochs=15, batch_size=128,
                     denoiser_channels=16, vae_channels=16),
     'long':  Preset('long', train_images=None, vae_epochs=3, diffusion_epochs=12, batch_size=128,
-                    denoiser_channels=32, vae_channels=32),
+                    denoiser_channels=32, vae_channels=32, vae_feature_weight=1.0),
     'full':  Preset('full', train_images=None, vae_epochs=50, diffusion_epochs=200, batch_size=128,
-                    denoiser_channels=32, vae_channels=32, warmup_steps=1000, ema_decay=0.9999),
+                    denoiser_channels=32, vae_channels=32, warmup_steps=1000, ema_decay=0.9999, vae_feature_weight=1.0),
 }
 
 def get_preset(name: str | None = None, **overrides) -> Preset:

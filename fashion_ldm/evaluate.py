@@ -16,11 +16,11 @@ from .data import CLASS_NAMES, get_device, load_fashion_mnist
 from .loop import Loop, ProgressBar, count_batches
 
 # %% auto #0
-__all__ = ['MEAN', 'STD', 'WEIGHTS_DIR', 'RESULTS_DIR', 'CLASSIFIER_FILE', 'FashionClassifier', 'random_shift', 'augment',
-           'train_classifier', 'predict', 'extract_features', 'unit_images', 'frechet_distance', 'kernel_distance',
-           'precision_recall', 'predict_from_features', 'conditional_accuracy', 'sample_metrics', 'real_data_floor',
-           'format_metrics', 'load_classifier', 'train_and_save_classifier', 'vae_ceiling', 'load_npz_samples',
-           'evaluate_command']
+__all__ = ['MEAN', 'STD', 'WEIGHTS_DIR', 'RESULTS_DIR', 'CLASSIFIER_FILE', 'FEATURE_NET', 'FashionClassifier', 'random_shift',
+           'augment', 'train_classifier', 'predict', 'extract_features', 'unit_images', 'frechet_distance',
+           'kernel_distance', 'precision_recall', 'predict_from_features', 'conditional_accuracy', 'sample_metrics',
+           'real_data_floor', 'format_metrics', 'load_classifier', 'train_and_save_classifier',
+           'train_feature_classifier', 'vae_ceiling', 'load_npz_samples', 'evaluate_command']
 
 # %% ../nbs/08_evaluate.ipynb #b034cb1b
 MEAN, STD = 0.2860406, 0.3530242   # Fashion-MNIST training pixels
@@ -204,6 +204,15 @@ def train_and_save_classifier(path: str | Path | None = None, epochs: int = 24, 
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save({k: v.cpu() for k, v in model.state_dict().items()}, path)
     return acc
+
+FEATURE_NET = dict(width=16, epochs=2, seed=1)   # another width and seed than the evaluator's
+
+def train_feature_classifier(images: torch.Tensor, labels: torch.Tensor, device: torch.device | str = 'cpu',
+                             progress: bool = True) -> FashionClassifier:
+    "The second classifier that the VAE's feature-matching term compares features with (notebook 01), on `[N, 1, 28, 28]` images in [0, 1]; never the evaluator."
+    torch.manual_seed(FEATURE_NET['seed'])
+    model = FashionClassifier(width=FEATURE_NET['width'])
+    return train_classifier(model, images, labels, FEATURE_NET['epochs'], device=device, seed=FEATURE_NET['seed'], progress=progress).eval()
 
 # %% ../nbs/08_evaluate.ipynb #746438f5
 @torch.no_grad()

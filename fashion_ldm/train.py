@@ -19,6 +19,7 @@ import torch.nn as nn
 from .checkpoint import FINAL_NAME, LAST_NAME, CheckpointError, load_state, read_checkpoint, write_checkpoint
 from .data import CLASS_NAMES, Preset, get_device, get_preset, save_grid, to_unit_range, training_data
 from .ema import EMA, EMAUpdate, warmup_cosine_scheduler
+from .evaluate import FEATURE_NET, FashionClassifier, train_feature_classifier
 from .ldm import LatentDiffusionModel, encode_dataset, one_class_per_column
 from .loop import Callback, ClipGradients, Loop, ProgressBar, SkipNonFinite, StopAfter, TrainingStopped, count_batches
 from .loss import diffusion_loss
@@ -27,12 +28,13 @@ from .unet import LatentUNetDenoiser
 from .vae import VAE, PixelSpace, fit_scale_factor, vae_loss
 
 # %% auto #0
-__all__ = ['STAGES', 'SPACES', 'RunConfig', 'RunFolderError', 'describe_run', 'RunLock', 'StopOnSignal', 'init_distributed',
-           'agree_any', 'replicas_agree', 'DistributedData', 'LiveLossPlot', 'Checkpoints', 'MetricsLog', 'Pictures',
-           'EndOfSchedule', 'FitScale', 'Trainer']
+__all__ = ['STAGES', 'FEATURE_NET_NAME', 'SPACES', 'RunConfig', 'RunFolderError', 'describe_run', 'RunLock', 'StopOnSignal',
+           'init_distributed', 'agree_any', 'replicas_agree', 'DistributedData', 'LiveLossPlot', 'Checkpoints',
+           'MetricsLog', 'Pictures', 'EndOfSchedule', 'FitScale', 'Trainer']
 
 # %% ../nbs/10_training.ipynb #0c47d00f
 STAGES = ('vae', 'diffusion', 'all')
+FEATURE_NET_NAME = 'feature_classifier.pt'   # in the run folder: the VAE's feature-term classifier
 SPACES = ('latent', 'pixel')
 
 @dataclass
@@ -252,6 +254,7 @@ class Trainer:
         self.is_main = self.rank == 0
         if images is None: images, labels = training_data(p, cfg.data, cfg.seed, cfg.download)
         self.images, self.labels = images, labels
+        self.feature_net = self._feature_net(resuming)
         torch.manual_seed(cfg.seed)
         self.vae = (PixelSpace() if cfg.space == 'pixel' else VAE(1, p.vae_channels, p.latent_channels)).to(self.device)
         self.denoiser = LatentUNetDenoiser(p.denoiser_channels, len(CLASS_NAMES), p.time_dim, self.vae.latent_channels).to(self.device)
@@ -272,6 +275,20 @@ class Trainer:
     epoch, batch, step = (property(lambda self, k=k: self._pos(k)) for k in ('epoch', 'batch', 'step'))
     @property
     def bad_steps(self) -> int: return self.guard.bad_steps
+
+    def _feature_net(self, resuming: bool) -> FashionClassifier | None:
+        "The frozen second classifier of the VAE's feature term, when the preset weights it: trained here once, kept in the run folder for a resume."
+        if not self.cfg.p.vae_feature_weight or self.cfg.space == 'pixel' or self.cfg.stage == 'diffusion': return None
+        path = self.out / FEATURE_NET_NAME
+        if resuming and path.is_file():
+            net = FashionClassifier(width=FEATURE_NET['width'])
+            load_state(net, torch.load(path, map_location='cpu', weights_only=True), 'feature classifier', path)
+        else:
+            net = train_feature_classifier(to_unit_range(self.images), self.labels, self.device, progress=self.is_main)
+            if self.is_main:
+                self.out.mkdir(parents=True, exist_ok=True)
+                torch.save({k: v.cpu() for k, v in net.state_dict().items()}, path)
+        return net.to(self.device).eval().requires_grad_(False)
 
     def _epochs(self) -> int: return self.cfg.p.vae_epochs if self.stage == 'vae' else self.cfg.p.diffusion_epochs
     def _steps_per_epoch(self) -> int:
@@ -353,7 +370,7 @@ class Trainer:
         p = self.cfg.p
         if self.stage == 'vae':
             model, step_model, data = self.vae, self.vae, (self.images, self.labels)
-            loss = lambda m, x, y: vae_loss(m, x, generator=self.gen)[0]
+            loss = lambda m, x, y: vae_loss(m, x, generator=self.gen, feature_net=self.feature_net, feature_weight=p.vae_feature_weight)[0]
             callbacks = [*callbacks, FitScale(self.vae, self.images)]
         else:
             self.vae.eval().requires_grad_(False)

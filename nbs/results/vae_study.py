@@ -10,6 +10,7 @@ judge of what the term buys.
 
 Run from the repository root (about an hour on 2 CPU cores):     python nbs/results/vae_study.py
 or only some variants, keeping the other rows of the JSON:      python nbs/results/vae_study.py 'width 16, L1'
+or only the reference rows, after measure_model.py has measured a new model:   python nbs/results/vae_study.py --references
 Writes nbs/results/vae_study.json, with the VAE ceilings measured earlier (nbs/results/eval_10k.json) as reference rows;
 notebook 08 shows the table. Cost is training compute: images seen times the FLOPs of one training step per image.
 """
@@ -23,7 +24,8 @@ import torch
 
 from fashion_ldm.data import balanced_subset, load_fashion_mnist, to_model_range
 from fashion_ldm.bench import training_flops_per_image
-from fashion_ldm.evaluate import RESULTS_DIR, FashionClassifier, load_classifier, predict, train_classifier, unit_images, vae_ceiling
+from fashion_ldm.evaluate import (FEATURE_NET, RESULTS_DIR, FashionClassifier, load_classifier, predict, train_feature_classifier,
+                                  unit_images, vae_ceiling)
 from fashion_ldm.vae import VAE, fit_vae, vae_loss
 
 N_TRAIN, EPOCHS, BATCH, SEED = 12_000, 2, 128, 0
@@ -37,12 +39,13 @@ VARIANTS = {'width 16, squared': dict(base_channels=16, recon_error='squared'),
             'all 60,000 x 4 epochs, width 16, squared': dict(base_channels=16, recon_error='squared', whole_set=True, epochs=4),
             'all 60,000 x 4 epochs, width 16, squared + features 1': dict(base_channels=16, recon_error='squared', feature_weight=1.0,
                                                                            whole_set=True, epochs=4)}
-FEATURE_NET = dict(width=16, seed=1, epochs=2)   # the loss's classifier: another width and seed than the evaluator's
 # ceilings measured before (key in eval_10k.json): the VAEs of whole training runs on all 60,000 images
+# (name: key, width, latent channels, epochs[, feature weight])
 REFERENCE = {'cpu preset: width 16, 2 epochs': ('vae_reconstructions', 16, 4, 2),
              'width 16, 4 epochs': ('vae4_diff10_reconstructions', 16, 4, 4),
              'width 16, 4 epochs, 8 latent channels': ('vae4_diff10_8ch_reconstructions', 16, 8, 4),
-             'long preset (shipped): width 32, 3 epochs': ('long_preset_reconstructions', 32, 4, 3)}
+             'long preset until this release: width 32, 3 epochs': ('long_preset_reconstructions', 32, 4, 3),
+             'long preset (shipped): width 32, 3 epochs, features 1': ('long_features_reconstructions', 32, 4, 3, 1.0)}
 FIGURES = ('fid', 'precision', 'recall', 'accuracy')
 
 
@@ -58,26 +61,28 @@ def weights_path(variant: str) -> Path:
 
 
 def feature_classifier() -> tuple[FashionClassifier, float]:
-    "The feature-matching term's classifier, trained on all training images, and its test accuracy."
-    torch.manual_seed(FEATURE_NET['seed'])
+    "The feature-matching term's classifier (the trainer's, FEATURE_NET), trained on all training images, and its test accuracy."
     tr_x, tr_y = load_fashion_mnist(train=True)
     te_x, te_y = load_fashion_mnist(train=False)
-    model = train_classifier(FashionClassifier(width=FEATURE_NET['width']), unit_images(tr_x), tr_y, FEATURE_NET['epochs'], seed=FEATURE_NET['seed'])
+    model = train_feature_classifier(unit_images(tr_x), tr_y)
     return model, (predict(model, unit_images(te_x)) == te_y).double().mean().item()
 
 
 def main(names: list[str], out: str = 'nbs/results/vae_study.json') -> None:
+    references_only = names == ['--references']   # rebuild the reference rows from eval_10k.json, train nothing
+    if references_only: names = []
     unknown = [n for n in names if n not in VARIANTS]
-    if unknown: sys.exit(f"unknown variant {unknown[0]!r}; valid: {', '.join(map(repr, VARIANTS))}")
-    names = names or list(VARIANTS)
+    if unknown: sys.exit(f"unknown variant {unknown[0]!r}; valid: {', '.join(map(repr, VARIANTS))}, or --references")
+    names = names or ([] if references_only else list(VARIANTS))
     images, labels = load_fashion_mnist(train=True)
     train = to_model_range(images[balanced_subset(labels, N_TRAIN, torch.Generator().manual_seed(SEED))])
     classifier = load_classifier(device='cpu')
     measured = json.loads((RESULTS_DIR / 'eval_10k.json').read_text())
-    rows = [{'variant': name, 'base_channels': width, 'latent_channels': channels, 'recon_error': 'squared',
-             'images_seen': 60_000 * epochs, 'train_gflop': round(60_000 * epochs * gflop_per_image(width, channels)),
+    rows = [{'variant': name, 'base_channels': width, 'latent_channels': channels, 'recon_error': 'squared', 'feature_weight': weight,
+             'images_seen': 60_000 * epochs, 'train_gflop': round(60_000 * epochs * gflop_per_image(
+                 width, channels, FashionClassifier(width=FEATURE_NET['width']) if weight else None, weight)),   # FLOPs: any weights do
              **{k: round(measured[key][k], 4) for k in FIGURES}, 'source': f'eval_10k.json: {key}'}
-            for name, (key, width, channels, epochs) in REFERENCE.items()]
+            for name, (key, width, channels, epochs, *rest) in REFERENCE.items() for weight in [rest[0] if rest else 0.0]]
     earlier = json.loads(Path(out).read_text()) if Path(out).is_file() else {}
     kept = {r['variant']: r for r in earlier.get('rows', []) if r['variant'] in VARIANTS and r['variant'] not in names}
     feature_net, feature_net_accuracy = None, earlier.get('feature_net', {}).get('test_accuracy')
