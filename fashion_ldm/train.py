@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
-from .checkpoint import FINAL_NAME, LAST_NAME, CheckpointError, load_state, read_checkpoint, write_checkpoint
+from .checkpoint import FINAL_NAME, LAST_NAME, CheckpointError, load_state, read_checkpoint, save_atomic, write_checkpoint
 from .data import CLASS_NAMES, Preset, get_device, get_preset, save_grid, to_unit_range, training_data
 from .ema import EMA, EMAUpdate, warmup_cosine_scheduler
 from .evaluate import FEATURE_NET, FashionClassifier, train_feature_classifier
@@ -285,9 +285,7 @@ class Trainer:
             load_state(net, torch.load(path, map_location='cpu', weights_only=True), 'feature classifier', path)
         else:
             net = train_feature_classifier(to_unit_range(self.images), self.labels, self.device, progress=self.is_main)
-            if self.is_main:
-                self.out.mkdir(parents=True, exist_ok=True)
-                torch.save({k: v.cpu() for k, v in net.state_dict().items()}, path)
+            if self.is_main: save_atomic({k: v.cpu() for k, v in net.state_dict().items()}, path)
         return net.to(self.device).eval().requires_grad_(False)
 
     def _epochs(self) -> int: return self.cfg.p.vae_epochs if self.stage == 'vae' else self.cfg.p.diffusion_epochs
