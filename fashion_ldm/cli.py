@@ -18,7 +18,7 @@ from .bench import bench_command
 from .checkpoint import FINAL_NAME, LAST_NAME, CheckpointError
 from .data import CLASS_NAMES, PRESETS, DataNotFoundError, get_device, get_preset, save_grid, training_data
 from .evaluate import evaluate_command
-from .ldm import LatentDiffusionModel, class_labels
+from .ldm import PRETRAINED, LatentDiffusionModel, class_labels, pretrained_path
 from .loop import TrainingStopped
 from .pixel import save_pixel_model, train_pixel_baseline
 from .solvers import SAMPLERS, SamplingConfig
@@ -84,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--seed', type=int, default=0, help='random seed (default: 0)')
     t.add_argument('--device', default='auto', choices=['auto', 'cpu', 'cuda', 'mps'], help='default: auto (cuda, then mps, then cpu)')
     t.add_argument('--stage', choices=['vae', 'diffusion', 'all'], help='which stage(s) to train (default: all; with --resume, the saved one)')
+    t.add_argument('--vae', metavar='CHECKPOINT', help="train only the diffusion stage, on the frozen VAE of this checkpoint "
+                   "(a run's final or training checkpoint, or a shipped model by name: 'long' or 'cpu'); its widths must match --preset's")
     t.add_argument('--resume', action='store_true', help='continue the run in --out from its last checkpoint')
     t.add_argument('--overwrite', action='store_true', help='start afresh even if --out holds a run (its checkpoints are replaced)')
     t.add_argument('--checkpoint-every', type=int, default=200, help='steps between checkpoints (default: 200)')
@@ -160,6 +162,7 @@ def run_folder(out: str | Path) -> Path:
 def cmd_train(args) -> int:
     run_folder(args.out)
     if args.resume:
+        if args.vae: raise ValueError('--vae starts a new run on a trained VAE; a resumed run already has its VAE: leave out --vae')
         trainer = Trainer.resume(args.out, device=args.device, stage=args.stage)
         print(f'resuming {args.out}: stage {trainer.stage}, epoch {trainer.epoch + 1}, batch {trainer.batch}')
     else:
@@ -167,8 +170,12 @@ def cmd_train(args) -> int:
             v = getattr(args, name)
             if v is not None and v < (0 if name.startswith('epochs') else 1):
                 raise ValueError(f"--{name.replace('_', '-')} must be {'>= 0' if name.startswith('epochs') else '>= 1'}, got {v}")
+        if args.vae and args.stage not in (None, 'diffusion'):
+            raise ValueError(f'--vae trains only the diffusion stage; leave out --stage {args.stage}')
+        vae = str(pretrained_path(args.vae)) if args.vae in PRETRAINED else args.vae
         cfg = RunConfig.from_preset(args.preset, args.epochs_vae, args.epochs_diffusion, args.batch_size, args.train_images,
-                                    out=args.out, seed=args.seed, device=args.device, stage=args.stage or 'all', data=args.data,
+                                    out=args.out, seed=args.seed, device=args.device, data=args.data, vae_from=vae,
+                                    stage='diffusion' if vae else args.stage or 'all',
                                     download=args.download, checkpoint_every=args.checkpoint_every, compile=args.compile,
                                     overwrite=args.overwrite)
         trainer = Trainer(cfg)

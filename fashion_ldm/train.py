@@ -54,10 +54,13 @@ class RunConfig:
     space: str = 'latent'            # 'pixel': no VAE, the denoiser works on 32x32 pixels (notebook 11)
     overwrite: bool = False          # replace a run already in `out`
     diffusion_steps: int | None = None   # end the diffusion stage (and its schedule) after this many steps, mid-epoch if need be
+    vae_from: str | None = None      # a checkpoint whose trained VAE the diffusion stage starts on, instead of training one
 
     def __post_init__(self):
         if self.stage not in STAGES: raise ValueError(f"unknown stage {self.stage!r}; valid: {', '.join(STAGES)}")
         if self.space not in SPACES: raise ValueError(f"unknown space {self.space!r}; valid: {', '.join(SPACES)}")
+        if self.vae_from and (self.stage != 'diffusion' or self.space != 'latent'):
+            raise ValueError(f"vae_from trains only the diffusion stage of a latent model; got stage {self.stage!r}, space {self.space!r}")
 
     @property
     def p(self) -> Preset: return Preset.from_dict(self.preset)
@@ -264,6 +267,7 @@ class Trainer:
         self.train_denoiser = torch.compile(self.denoiser) if cfg.compile else self.denoiser
         self.finished = {'vae': cfg.space == 'pixel', 'diffusion': False}
         self.stage = 'diffusion' if cfg.stage == 'diffusion' or self.finished['vae'] else 'vae'
+        if cfg.vae_from and not resuming: self._take_vae(cfg.vae_from)
         self.position = {'epoch': 0, 'batch': 0, 'step': 0}   # where the next fit starts
         self.loop = None
         self.guard = SkipNonFinite(cfg.max_bad_steps, hint=f'; the last good checkpoint is {self.out / LAST_NAME}')
@@ -287,6 +291,13 @@ class Trainer:
             net = train_feature_classifier(to_unit_range(self.images), self.labels, self.device, progress=self.is_main)
             if self.is_main: save_atomic({k: v.cpu() for k, v in net.state_dict().items()}, path)
         return net.to(self.device).eval().requires_grad_(False)
+
+    def _take_vae(self, path: str | Path) -> None:
+        "The finished VAE (scale factor included) of the checkpoint at `path`, as this run's first stage."
+        state = read_checkpoint(path)
+        if not state['finished']['vae']: raise CheckpointError(f'{path}: its VAE stage is not finished; finish it or give another checkpoint')
+        load_state(self.vae, state['vae'], 'VAE', path)
+        self.finished['vae'] = True
 
     def _epochs(self) -> int: return self.cfg.p.vae_epochs if self.stage == 'vae' else self.cfg.p.diffusion_epochs
     def _steps_per_epoch(self) -> int:
