@@ -162,7 +162,7 @@ def run_folder(out: str | Path) -> Path:
 def cmd_train(args) -> int:
     run_folder(args.out)
     if args.resume:
-        if args.vae: raise ValueError('--vae starts a new run on a trained VAE; a resumed run already has its VAE: leave out --vae')
+        if args.vae is not None: raise ValueError('--vae starts a new run on a trained VAE; a resumed run already has its VAE: leave out --vae')
         trainer = Trainer.resume(args.out, device=args.device, stage=args.stage)
         print(f'resuming {args.out}: stage {trainer.stage}, epoch {trainer.epoch + 1}, batch {trainer.batch}')
     else:
@@ -170,12 +170,13 @@ def cmd_train(args) -> int:
             v = getattr(args, name)
             if v is not None and v < (0 if name.startswith('epochs') else 1):
                 raise ValueError(f"--{name.replace('_', '-')} must be {'>= 0' if name.startswith('epochs') else '>= 1'}, got {v}")
-        if args.vae and args.stage not in (None, 'diffusion'):
+        if args.vae is not None and args.stage not in (None, 'diffusion'):
             raise ValueError(f'--vae trains only the diffusion stage; leave out --stage {args.stage}')
+        if args.vae is not None and args.epochs_vae is not None: raise ValueError('--vae takes a trained VAE; leave out --epochs-vae')
         vae = str(pretrained_path(args.vae)) if args.vae in PRETRAINED else args.vae
         cfg = RunConfig.from_preset(args.preset, args.epochs_vae, args.epochs_diffusion, args.batch_size, args.train_images,
                                     out=args.out, seed=args.seed, device=args.device, data=args.data, vae_from=vae,
-                                    stage='diffusion' if vae else args.stage or 'all',
+                                    stage='diffusion' if vae is not None else args.stage or 'all',
                                     download=args.download, checkpoint_every=args.checkpoint_every, compile=args.compile,
                                     overwrite=args.overwrite)
         trainer = Trainer(cfg)

@@ -17,7 +17,7 @@ import torch
 import torch.nn as nn
 
 from .checkpoint import FINAL_NAME, LAST_NAME, CheckpointError, load_state, read_checkpoint, save_atomic, write_checkpoint
-from .data import CLASS_NAMES, Preset, get_device, get_preset, save_grid, to_unit_range, training_data
+from .data import CLASS_NAMES, PRESETS, Preset, get_device, get_preset, save_grid, to_unit_range, training_data
 from .ema import EMA, EMAUpdate, warmup_cosine_scheduler
 from .evaluate import FEATURE_NET, FashionClassifier, train_feature_classifier
 from .ldm import LatentDiffusionModel, encode_dataset, one_class_per_column
@@ -59,8 +59,9 @@ class RunConfig:
     def __post_init__(self):
         if self.stage not in STAGES: raise ValueError(f"unknown stage {self.stage!r}; valid: {', '.join(STAGES)}")
         if self.space not in SPACES: raise ValueError(f"unknown space {self.space!r}; valid: {', '.join(SPACES)}")
-        if self.vae_from and (self.stage != 'diffusion' or self.space != 'latent'):
-            raise ValueError(f"vae_from trains only the diffusion stage of a latent model; got stage {self.stage!r}, space {self.space!r}")
+        if self.vae_from and self.stage != 'diffusion':
+            raise ValueError(f'a run on a trained VAE (--vae) has only the diffusion stage; got stage {self.stage!r}: leave out --stage')
+        if self.vae_from and self.space != 'latent': raise ValueError('a pixel-space run has no VAE to take from a checkpoint')
 
     @property
     def p(self) -> Preset: return Preset.from_dict(self.preset)
@@ -253,6 +254,7 @@ class Trainer:
         if not resuming and not cfg.overwrite and (held := describe_run(self.out)):
             raise RunFolderError(f'{self.out} already holds {held}; continue it with --resume, or start afresh with another --out '
                                  'or with --overwrite')
+        vae_weights = self._vae_from(cfg.vae_from) if cfg.vae_from and not resuming else None   # checked before any work
         self.rank, self.world, self.device = init_distributed(get_device(cfg.device))
         self.is_main = self.rank == 0
         if images is None: images, labels = training_data(p, cfg.data, cfg.seed, cfg.download)
@@ -267,7 +269,9 @@ class Trainer:
         self.train_denoiser = torch.compile(self.denoiser) if cfg.compile else self.denoiser
         self.finished = {'vae': cfg.space == 'pixel', 'diffusion': False}
         self.stage = 'diffusion' if cfg.stage == 'diffusion' or self.finished['vae'] else 'vae'
-        if cfg.vae_from and not resuming: self._take_vae(cfg.vae_from)
+        if vae_weights is not None:
+            load_state(self.vae, vae_weights, 'VAE', cfg.vae_from)
+            self.finished['vae'] = True
         self.position = {'epoch': 0, 'batch': 0, 'step': 0}   # where the next fit starts
         self.loop = None
         self.guard = SkipNonFinite(cfg.max_bad_steps, hint=f'; the last good checkpoint is {self.out / LAST_NAME}')
@@ -292,12 +296,20 @@ class Trainer:
             if self.is_main: save_atomic({k: v.cpu() for k, v in net.state_dict().items()}, path)
         return net.to(self.device).eval().requires_grad_(False)
 
-    def _take_vae(self, path: str | Path) -> None:
-        "The finished VAE (scale factor included) of the checkpoint at `path`, as this run's first stage."
+    def _vae_from(self, path: str | Path) -> dict:
+        "The weights (scale factor included) of the finished VAE in the checkpoint at `path`, checked against this run's preset."
         state = read_checkpoint(path)
+        spec, p = state['networks']['vae'], self.cfg.p
+        if spec['class'] != 'VAE': raise CheckpointError(f'{path} is a pixel-space model: it has no VAE to train on')
         if not state['finished']['vae']: raise CheckpointError(f'{path}: its VAE stage is not finished; finish it or give another checkpoint')
-        load_state(self.vae, state['vae'], 'VAE', path)
-        self.finished['vae'] = True
+        widths = lambda q: (q.vae_channels, q.latent_channels)
+        got = (spec['args']['base_channels'], spec['args']['latent_channels'])
+        if got != widths(p):
+            same = [name for name, q in PRESETS.items() if widths(q) == got]
+            raise CheckpointError(f"{path}: its VAE is {got[0]} channels wide with {got[1]} latent channels, the {p.name} preset's "
+                                  f"{p.vae_channels} and {p.latent_channels}; " +
+                                  (f"presets with that VAE: {', '.join(same)}" if same else 'no preset has that VAE'))
+        return state['vae']
 
     def _epochs(self) -> int: return self.cfg.p.vae_epochs if self.stage == 'vae' else self.cfg.p.diffusion_epochs
     def _steps_per_epoch(self) -> int:
