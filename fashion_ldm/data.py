@@ -112,7 +112,7 @@ PRESETS = {
                     denoiser_channels=16, vae_channels=16, warmup_steps=20, ema_decay=0.99),
     'cpu':   Preset('cpu', train_images=None, vae_epochs=2, diffusion_epochs=15, batch_size=128,
                     denoiser_channels=16, vae_channels=16),
-    'long':  Preset('long', train_images=None, vae_epochs=3, diffusion_epochs=12, batch_size=128,
+    'long':  Preset('long', train_images=None, vae_epochs=3, diffusion_epochs=24, batch_size=128,
                     denoiser_channels=32, vae_channels=32, vae_feature_weight=1.0),
     'full':  Preset('full', train_images=None, vae_epochs=50, diffusion_epochs=200, batch_size=128,
                     denoiser_channels=32, vae_channels=32, warmup_steps=1000, ema_decay=0.9999, vae_feature_weight=1.0),
