@@ -2,7 +2,7 @@
 stays untouched for the headline figures. Every setting samples with the model's default sampler and steps.
 
 Run from the repository root:  python nbs/results/tune_guidance.py [MODEL]
-MODEL is a shipped model by name (default `long`, about 15 minutes on 2 CPU cores) or a checkpoint path.
+MODEL is a shipped model by name (default `long`, about 18 minutes on 2 CPU cores) or a checkpoint path.
 Writes nbs/results/guidance_tuning.json (guidance_tuning_cpu.json holds the earlier run on the `cpu` model, at
 50 DDIM steps); notebook 09a shows the table.
 """
