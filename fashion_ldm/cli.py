@@ -170,13 +170,11 @@ def cmd_train(args) -> int:
             v = getattr(args, name)
             if v is not None and v < (0 if name.startswith('epochs') else 1):
                 raise ValueError(f"--{name.replace('_', '-')} must be {'>= 0' if name.startswith('epochs') else '>= 1'}, got {v}")
-        if args.vae is not None and args.stage not in (None, 'diffusion'):
-            raise ValueError(f'--vae trains only the diffusion stage; leave out --stage {args.stage}')
         if args.vae is not None and args.epochs_vae is not None: raise ValueError('--vae takes a trained VAE; leave out --epochs-vae')
         vae = str(pretrained_path(args.vae)) if args.vae in PRETRAINED else args.vae
         cfg = RunConfig.from_preset(args.preset, args.epochs_vae, args.epochs_diffusion, args.batch_size, args.train_images,
                                     out=args.out, seed=args.seed, device=args.device, data=args.data, vae_from=vae,
-                                    stage='diffusion' if vae is not None else args.stage or 'all',
+                                    stage=args.stage or ('diffusion' if vae is not None else 'all'),   # RunConfig refuses --vae with another stage
                                     download=args.download, checkpoint_every=args.checkpoint_every, compile=args.compile,
                                     overwrite=args.overwrite)
         trainer = Trainer(cfg)

@@ -3,7 +3,8 @@ stays untouched for the headline figures. Every setting samples with the model's
 
 Run from the repository root:  python nbs/results/tune_guidance.py [MODEL]
 MODEL is a shipped model by name (default `long`, about 18 minutes on 2 CPU cores) or a checkpoint path.
-Writes nbs/results/guidance_tuning.json (guidance_tuning_cpu.json holds the earlier run on the `cpu` model, at
+Writes nbs/results/guidance_tuning.json (guidance_tuning_long_noterm.json holds the run on the `long` model before its
+VAE took the feature term; guidance_tuning_cpu.json the earlier run on the `cpu` model, at
 50 DDIM steps); notebook 09a shows the table.
 """
 import json

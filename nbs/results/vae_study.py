@@ -40,11 +40,11 @@ VARIANTS = {'width 16, squared': dict(base_channels=16, recon_error='squared'),
             'all 60,000 x 4 epochs, width 16, squared + features 1': dict(base_channels=16, recon_error='squared', feature_weight=1.0,
                                                                            whole_set=True, epochs=4)}
 # ceilings measured before (key in eval_10k.json): the VAEs of whole training runs on all 60,000 images
-# (name: key, width, latent channels, epochs[, feature weight])
-REFERENCE = {'cpu preset: width 16, 2 epochs': ('vae_reconstructions', 16, 4, 2),
-             'width 16, 4 epochs': ('vae4_diff10_reconstructions', 16, 4, 4),
-             'width 16, 4 epochs, 8 latent channels': ('vae4_diff10_8ch_reconstructions', 16, 8, 4),
-             'long preset until this release: width 32, 3 epochs': ('long_preset_reconstructions', 32, 4, 3),
+# (name: key, width, latent channels, epochs, feature weight)
+REFERENCE = {'cpu preset: width 16, 2 epochs': ('vae_reconstructions', 16, 4, 2, 0.0),
+             'width 16, 4 epochs': ('vae4_diff10_reconstructions', 16, 4, 4, 0.0),
+             'width 16, 4 epochs, 8 latent channels': ('vae4_diff10_8ch_reconstructions', 16, 8, 4, 0.0),
+             'long preset until this release: width 32, 3 epochs': ('long_preset_reconstructions', 32, 4, 3, 0.0),
              'long preset (shipped): width 32, 3 epochs, features 1': ('long_features_reconstructions', 32, 4, 3, 1.0)}
 FIGURES = ('fid', 'precision', 'recall', 'accuracy')
 
@@ -82,7 +82,7 @@ def main(names: list[str], out: str = 'nbs/results/vae_study.json') -> None:
              'images_seen': 60_000 * epochs, 'train_gflop': round(60_000 * epochs * gflop_per_image(
                  width, channels, FashionClassifier(width=FEATURE_NET['width']) if weight else None, weight)),   # FLOPs: any weights do
              **{k: round(measured[key][k], 4) for k in FIGURES}, 'source': f'eval_10k.json: {key}'}
-            for name, (key, width, channels, epochs, *rest) in REFERENCE.items() for weight in [rest[0] if rest else 0.0]]
+            for name, (key, width, channels, epochs, weight) in REFERENCE.items()]
     earlier = json.loads(Path(out).read_text()) if Path(out).is_file() else {}
     kept = {r['variant']: r for r in earlier.get('rows', []) if r['variant'] in VARIANTS and r['variant'] not in names}
     feature_net, feature_net_accuracy = None, earlier.get('feature_net', {}).get('test_accuracy')
