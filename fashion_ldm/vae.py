@@ -12,11 +12,12 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .data import to_unit_range
-from .loop import ClipGradients, Loop, ProgressBar, count_batches
+from .loop import Callback, ClipGradients, Loop, ProgressBar, count_batches
 
 # %% auto #0
 __all__ = ['RECON_ERRORS', 'group_norm', 'ResBlock', 'reparameterize', 'base_width', 'VAE', 'kl_divergence', 'feature_distance',
-           'vae_loss', 'fit_vae', 'fit_scale_factor', 'reconstruction_mse', 'PixelSpace']
+           'vae_loss', 'PatchDiscriminator', 'hinge_critic_loss', 'adaptive_weight', 'Adversary', 'fit_vae',
+           'fit_scale_factor', 'reconstruction_mse', 'PixelSpace']
 
 # %% ../nbs/01_vae.ipynb #1a59e804
 def group_norm(channels: int) -> nn.GroupNorm:
@@ -110,8 +111,9 @@ def feature_distance(feature_net: nn.Module, recon: torch.Tensor, x: torch.Tenso
     return (feature_net.features(to_unit_range(recon)) - target).pow(2).flatten(1).sum(1)
 
 def vae_loss(vae: VAE, x: torch.Tensor, kl_weight: float = 1e-3, generator: torch.Generator | None = None,
-             recon_error: str = 'squared', feature_net: nn.Module | None = None, feature_weight: float = 0.0):
-    "Mean over the batch of (reconstruction error + kl_weight * KL [+ feature_weight * feature_distance]), with the first two parts; the error is squared or absolute (`'l1'`)."
+             recon_error: str = 'squared', feature_net: nn.Module | None = None, feature_weight: float = 0.0,
+             adversary: Adversary | None = None):
+    "Batch mean of reconstruction error + kl_weight * KL [+ feature_weight * feature_distance] [+ adversary's term], and the first two; error: squared or `'l1'`."
     if recon_error not in RECON_ERRORS: raise ValueError(f"unknown recon_error {recon_error!r}; valid: {', '.join(RECON_ERRORS)}")
     if feature_weight and feature_net is None: raise ValueError('feature_weight needs a feature_net: a frozen classifier that is not the evaluation one')
     recon, mu, logvar = vae(x, generator)
@@ -120,20 +122,78 @@ def vae_loss(vae: VAE, x: torch.Tensor, kl_weight: float = 1e-3, generator: torc
     kl = kl_divergence(mu, logvar).mean()
     total = rec + kl_weight * kl
     if feature_weight: total = total + feature_weight * feature_distance(feature_net, recon, x).mean()
+    if adversary is not None: total = total + adversary.term(vae, x, recon, total)
     return total, rec.detach(), kl.detach()
+
+# %% ../nbs/01_vae.ipynb #83cab65c
+class PatchDiscriminator(nn.Module):
+    "A PatchGAN critic: one real-or-reconstructed logit per overlapping 18×18 patch of a model-range `[N, 1, 32, 32]` image."
+    def __init__(self, in_channels: int = 1, width: int = 32):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(in_channels, width, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
+            nn.Conv2d(width, 2 * width, 4, stride=2, padding=1), group_norm(2 * width), nn.LeakyReLU(0.2),
+            nn.Conv2d(2 * width, 1, 3, padding=1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor: return self.net(x)
+
+def hinge_critic_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    "The critic's hinge loss: real patches pushed above +1, reconstructed ones below -1."
+    return F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
+
+def adaptive_weight(rec_loss: torch.Tensor, gen_loss: torch.Tensor, last_layer: torch.Tensor, max_weight: float = 1e4) -> torch.Tensor:
+    "‖∇ rec_loss‖ / (‖∇ gen_loss‖ + 1e-4) at `last_layer`'s weights, detached: the adversarial gradient sized like the reconstruction's."
+    g_rec = torch.autograd.grad(rec_loss, last_layer, retain_graph=True)[0]
+    g_gen = torch.autograd.grad(gen_loss, last_layer, retain_graph=True)[0]
+    return (g_rec.norm() / (g_gen.norm() + 1e-4)).clamp(0, max_weight).detach()
+
+class Adversary(Callback):
+    "A PatchGAN critic trained beside the VAE, and the adversarial term it adds to `vae_loss` from `start_step` on."
+    def __init__(self, critic: nn.Module | None = None, weight: float = 0.5, start_step: int = 0, lr: float = 2e-4):
+        self.critic, self.weight, self.start_step = critic or PatchDiscriminator(), weight, start_step
+        self.opt = torch.optim.Adam(self.critic.parameters(), lr=lr, betas=(0.5, 0.9))
+        self.steps, self.pair, self.critic_losses, self.lambdas = 0, None, [], []
+
+    def to(self, device) -> 'Adversary': self.critic.to(device); return self
+    @property
+    def active(self) -> bool: return self.steps >= self.start_step
+
+    def term(self, vae: VAE, x: torch.Tensor, recon: torch.Tensor, rec_loss: torch.Tensor) -> torch.Tensor:
+        "weight * λ * (-mean D(recon)) for the VAE's loss (0 before `start_step`); keeps the batch for the critic's step."
+        self.pair = (x.detach(), recon.detach())
+        if not self.active or not self.weight: return recon.new_zeros(())
+        self.critic.requires_grad_(False)   # the VAE's backward pass must not touch the critic
+        gen_loss = -self.critic(recon).mean()
+        self.critic.requires_grad_(True)
+        lam = adaptive_weight(rec_loss, gen_loss, vae.decoder[-1].weight)
+        self.lambdas.append(lam.item())
+        return self.weight * lam * gen_loss
+
+    def after_step(self, loop):
+        "The critic's step, on the batch the VAE just trained on."
+        if self.pair is not None and self.active and not getattr(loop, 'skip', False):
+            real, fake = self.pair
+            loss = hinge_critic_loss(self.critic(real), self.critic(fake))
+            self.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt.step()
+            self.critic_losses.append(loss.item())
+        self.steps, self.pair = self.steps + 1, None
 
 # %% ../nbs/01_vae.ipynb #fb47c0ea
 def fit_vae(vae: VAE, images: torch.Tensor, epochs: int, batch_size: int = 128, lr: float = 2e-3,
             kl_weight: float = 1e-3, device: torch.device | str = 'cpu', seed: int = 0, callbacks=(),
-            recon_error: str = 'squared', feature_net: nn.Module | None = None, feature_weight: float = 0.0) -> list[float]:
-    "Train `vae` on model-range `images` with `vae_loss`; returns the loss of every step."
+            recon_error: str = 'squared', feature_net: nn.Module | None = None, feature_weight: float = 0.0,
+            adversary: Adversary | None = None) -> list[float]:
+    "Train `vae` on model-range `images` with `vae_loss` (and `adversary`'s critic beside it); returns the loss of every step."
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.AdamW(vae.to(device).parameters(), lr=lr, weight_decay=0.0)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * count_batches(len(images), batch_size), pct_start=0.1)
     if feature_net is not None: feature_net.to(device).eval().requires_grad_(False)   # frozen: the gradient only passes through it
-    loss = lambda model, x: vae_loss(model, x, kl_weight, gen, recon_error, feature_net, feature_weight)[0]
+    loss = lambda model, x: vae_loss(model, x, kl_weight, gen, recon_error, feature_net, feature_weight, adversary)[0]
+    extra = [adversary.to(device)] if adversary is not None else []
     loop = Loop(vae, loss, (images,), opt, sched, epochs=epochs, batch_size=batch_size, seed=seed, device=device,
-                callbacks=[ClipGradients(1.0), ProgressBar('VAE'), *callbacks]).fit()
+                callbacks=[ClipGradients(1.0), ProgressBar('VAE'), *extra, *callbacks]).fit()
     vae.eval()
     return loop.losses
 

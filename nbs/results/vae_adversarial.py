@@ -1,0 +1,81 @@
+"""Does notebook 01's adversarial term (a PatchGAN critic, hinge loss, adaptive weight) lift the autoencoder's ceiling
+beyond what more training alone does?
+
+Every arm starts from the shipped `long` model's VAE (width 32, 3 epochs with the feature term, as shipped in float16)
+and trains it one more epoch on all 60,000 training images with the loss it was trained with (squared error, KL 1e-3,
+the feature term at weight 1 against the second classifier, FEATURE_NET, trained here as the trainer does), at a tenth
+of the preset's learning rate; the arms differ only in the adversarial term's weight (0: none). The critic starts at the
+first step: the reconstruction has settled in the VAE's three epochs, which is when the latent-diffusion paper starts it.
+Same seed, same batches in every arm. Each VAE is measured like README's ceilings (reconstructions of 10,000 training
+images against the 10,000 test images, on the evaluation classifier, which never enters training).
+
+Run from the repository root (about 45 minutes on 2 CPU cores):   python nbs/results/vae_adversarial.py
+or some arms only, keeping the other rows of the JSON:            python nbs/results/vae_adversarial.py 'adversarial 0.1'
+Writes nbs/results/vae_adversarial.json (the shipped VAE's own ceiling as a reference row, from eval_10k.json);
+the fine-tuned VAEs' state_dicts go to runs/vae_adversarial/ (not committed), for a denoiser to be trained on.
+Notebook 08 shows the table.
+"""
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from fashion_ldm.data import PRESETS, load_fashion_mnist, to_model_range
+from fashion_ldm.evaluate import FEATURE_NET, RESULTS_DIR, load_classifier, train_feature_classifier, unit_images, vae_ceiling
+from fashion_ldm.ldm import LatentDiffusionModel
+from fashion_ldm.vae import VAE, Adversary, PatchDiscriminator, fit_scale_factor, fit_vae
+
+ARMS = {'one more epoch': 0.0, 'adversarial 0.1': 0.1, 'adversarial 0.5': 0.5}   # name: the adversarial term's weight
+EPOCHS, SEED = 1, 0
+LR = PRESETS['long'].vae_lr / 10
+FIGURES = ('fid', 'precision', 'recall', 'accuracy')
+
+
+def main(names: list[str], out: str = 'nbs/results/vae_adversarial.json') -> None:
+    unknown = [n for n in names if n not in ARMS]
+    if unknown: sys.exit(f"unknown arm {unknown[0]!r}; valid: {', '.join(map(repr, ARMS))}")
+    names = names or list(ARMS)
+    preset = PRESETS['long']
+    start = {k: v.float() for k, v in LatentDiffusionModel.from_pretrained('long', 'cpu').vae.state_dict().items()}
+    images, labels = load_fashion_mnist(train=True)
+    data = to_model_range(images)
+    classifier = load_classifier(device='cpu')
+    measured = json.loads((RESULTS_DIR / 'eval_10k.json').read_text())
+    earlier = json.loads(Path(out).read_text()) if Path(out).is_file() else {}
+    kept = {r['variant']: r for r in earlier.get('rows', []) if r['variant'] in ARMS and r['variant'] not in names}
+    rows = [{'variant': 'shipped VAE (3 epochs, features 1)', 'adversarial_weight': 0.0, 'epochs': 3,
+             **{k: round(measured['long_d24_reconstructions'][k], 4) for k in FIGURES}, 'source': 'eval_10k.json: long_d24_reconstructions'}]
+    feature_net = train_feature_classifier(unit_images(images), labels)
+    for name, weight in ARMS.items():
+        if name in kept: rows.append(kept[name]); continue
+        if name not in names: continue
+        vae = VAE(in_channels=1, base_channels=preset.vae_channels, latent_channels=preset.latent_channels)
+        vae.load_state_dict(start)
+        torch.manual_seed(SEED)
+        adversary = Adversary(PatchDiscriminator(), weight=weight) if weight else None
+        started = time.perf_counter()
+        fit_vae(vae, data, EPOCHS, preset.batch_size, lr=LR, seed=SEED, feature_net=feature_net,
+                feature_weight=preset.vae_feature_weight, adversary=adversary)
+        train_s = time.perf_counter() - started
+        fit_scale_factor(vae, data)   # for a denoiser trained on it later; the ceiling does not depend on it
+        ceiling = vae_ceiling(vae, classifier)
+        extra = {} if adversary is None else {'critic_loss_last_100': round(sum(adversary.critic_losses[-100:]) / len(adversary.critic_losses[-100:]), 4),
+                                              'adaptive_weight_last': round(adversary.lambdas[-1], 2)}
+        rows.append({'variant': name, 'adversarial_weight': weight, 'epochs': 3 + EPOCHS, 'train_seconds': round(train_s, 1),
+                     **{k: round(ceiling[k], 4) for k in FIGURES}, **extra})
+        print(rows[-1], flush=True)
+        Path('runs/vae_adversarial').mkdir(parents=True, exist_ok=True)
+        torch.save(vae.state_dict(), Path('runs/vae_adversarial') / f"{name.replace(' ', '_')}.pt")
+    record = {'start': "the shipped 'long' model's VAE", 'train_images': len(data), 'epochs': EPOCHS, 'lr': LR,
+              'batch_size': preset.batch_size, 'seed': SEED, 'feature_net': FEATURE_NET,
+              'measured': '10,000 reconstructed training images against the 10,000 test images',
+              'cpu': platform.processor() or platform.machine(), 'threads': torch.get_num_threads(), 'rows': rows}
+    Path(out).write_text(json.dumps(record, indent=1) + '\n')
+    print(f'wrote {out}')
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])
