@@ -51,7 +51,7 @@ def _cpu(module: nn.Module, dtype: torch.dtype | None = None) -> dict:
 
 def write_checkpoint(path: str | Path, vae: nn.Module, ema_denoiser: nn.Module, betas: torch.Tensor, *,
                      denoiser: nn.Module | None = None, finished: dict | None = None, config: dict | None = None,
-                     training: dict | None = None, dtype: torch.dtype | None = None) -> Path:
+                     training: dict | None = None, dtype: torch.dtype | None = None, sampling: dict | None = None) -> Path:
     "Write a checkpoint: the networks' weights and constructor arguments, the schedule, which stages are finished, and (for a run in progress) `training`."
     state = {'format': CHECKPOINT_FORMAT,
              'networks': {'vae': network_spec(vae), 'denoiser': network_spec(ema_denoiser)},
@@ -60,6 +60,7 @@ def write_checkpoint(path: str | Path, vae: nn.Module, ema_denoiser: nn.Module, 
              'config': config or {}}
     if denoiser is not None: state['denoiser'] = _cpu(denoiser, dtype)
     if training is not None: state['training'] = training
+    if sampling: state['sampling'] = dict(sampling)
     return save_atomic(state, path)
 
 # %% ../nbs/03a_checkpoint.ipynb #48592015
@@ -134,10 +135,11 @@ def build_networks(state: dict, use_ema: bool = True, path: str | Path = 'checkp
             build_network(state['networks']['denoiser'], weights, 'denoiser', path))
 
 # %% ../nbs/03a_checkpoint.ipynb #0d0a4dc2
-def export_pretrained(checkpoint: str | Path, path: str | Path) -> Path:
-    "Write the sampling-only, float16 version of a finished checkpoint to `path`."
+def export_pretrained(checkpoint: str | Path, path: str | Path, sampling: dict | None = None) -> Path:
+    "Write the sampling-only, float16 version of a finished checkpoint to `path`, with `sampling` (default: the checkpoint's own, if any) as its tuned sampling settings."
     state = read_checkpoint(checkpoint)
     if not all(state['finished'].values()):
         raise CheckpointError(f'{checkpoint} is a run still in training (finished: {state["finished"]}); export its final checkpoint')
     vae, denoiser = build_networks(state, path=checkpoint)
-    return write_checkpoint(path, vae, denoiser, state['betas'], config=state['config'], dtype=torch.float16)
+    return write_checkpoint(path, vae, denoiser, state['betas'], config=state['config'], dtype=torch.float16,
+                            sampling=state.get('sampling') if sampling is None else sampling)

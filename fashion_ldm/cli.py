@@ -43,22 +43,24 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f'{self.prog}: error: {message}\n')
 
 def add_sampling_args(parser: argparse.ArgumentParser, n_default: int) -> None:
-    "--n, --sampler, --steps, --eta, --guidance, --guidance-interval and --seed, with the model's defaults."
-    d = LatentDiffusionModel.default_config
+    "--n, --sampler, --steps, --eta, --guidance, --guidance-interval and --seed; those not given take the model's defaults (notebook 07)."
+    d = LatentDiffusionModel.default_config   # the library's; a checkpoint may carry its own (the shipped `long` model does)
     parser.add_argument('--n', type=int, default=n_default, help=f'images per class (default: {n_default})')
     add_sampler_args(parser)
-    parser.add_argument('--eta', type=finite_float, default=d.eta, help='with --sampler ddim: 0 is deterministic, 1 is DDPM-like (default: 0)')
+    parser.add_argument('--eta', type=finite_float, help='with --sampler ddim: 0 is deterministic, 1 is DDPM-like (default: 0)')
     (lo, hi) = d.guidance_interval
-    parser.add_argument('--guidance', type=finite_float, default=d.guidance, help=f'classifier-free guidance scale, >= 0, applied in --guidance-interval (default: {d.guidance:g})')
-    parser.add_argument('--guidance-interval', type=finite_float, nargs=2, default=[lo, hi], metavar=('LOW', 'HIGH'),
-                        help=f'guide only the steps whose alpha_bar lies in [LOW, HIGH]; 0 1 guides every step (default: {lo:g} {hi:g})')
+    parser.add_argument('--guidance', type=finite_float, help=f"classifier-free guidance scale, >= 0, applied in --guidance-interval "
+                        f"(default: the model's, {d.guidance:g} unless its checkpoint carries a tuned one)")
+    parser.add_argument('--guidance-interval', type=finite_float, nargs=2, metavar=('LOW', 'HIGH'),
+                        help=f"guide only the steps whose alpha_bar lies in [LOW, HIGH]; 0 1 guides every step "
+                             f"(default: the model's, {lo:g} {hi:g} unless its checkpoint carries a tuned one)")
     parser.add_argument('--seed', type=int, default=d.seed, help='random seed (default: 0)')
 
 def add_sampler_args(parser: argparse.ArgumentParser) -> None:
     "--sampler and --steps (default: the sampler's own step count)."
     default = LatentDiffusionModel.default_config.sampler
     steps = ', '.join(f"{s['steps']} for {name}" for name, s in SAMPLERS.items())
-    parser.add_argument('--sampler', default=default, metavar='NAME', help=f"{' or '.join(SAMPLERS)} (default: {default})")
+    parser.add_argument('--sampler', metavar='NAME', help=f"{' or '.join(SAMPLERS)} (default: {default})")
     parser.add_argument('--steps', type=int, help=f'network passes per image, 1-1000 (default: {steps})')
 
 def add_model_args(parser: argparse.ArgumentParser) -> None:
@@ -206,9 +208,9 @@ def cmd_sample(args) -> int:
     labels = class_labels(classes, args.n)                         # checks the class names
     png = writable_path(args.out or 'samples.png', IMAGE_SUFFIXES) if args.out or not args.npz else None
     npz = writable_path(args.npz, ('.npz',)) if args.npz else None
-    config = SamplingConfig.from_namespace(args, LatentDiffusionModel.default_config)   # checked before the model loads
+    SamplingConfig.from_namespace(args)                      # the settings given, checked before the model loads
     model = LatentDiffusionModel.from_pretrained(args.checkpoint, args.device)
-    images, labels = model.sample(classes, args.n, config, progress=True)
+    images, labels = model.sample(classes, args.n, SamplingConfig.from_namespace(args, model.default_config), progress=True)
     if png is not None:
         per_row = args.n if classes is None or len(classes) > 1 else min(10, args.n)
         if args.plain: save_grid(images, png, nrow=per_row)

@@ -266,10 +266,13 @@ def evaluate_command(args) -> int:
     from fashion_ldm.ldm import LatentDiffusionModel
     from fashion_ldm.solvers import SamplingConfig
     if args.n < 1: raise ValueError(f'--n must be at least 1, got {args.n}')
+    config = None   # the sampling settings, when a model is sampled here
     if args.npz: images, labels = load_npz_samples(args.npz)
     else:
-        config = SamplingConfig.from_namespace(args, LatentDiffusionModel.default_config)   # checked before the model loads
+        SamplingConfig.from_namespace(args)                  # the settings given, checked before the model loads
         model = LatentDiffusionModel.from_pretrained(args.checkpoint, args.device)
+        config = SamplingConfig.from_namespace(args, model.default_config)
+        print(f'sampling: {config}')
         images, labels = model.sample('all', args.n, config, progress=True)
     classifier = load_classifier(device=args.device)
     n = len(images)
@@ -282,6 +285,7 @@ def evaluate_command(args) -> int:
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps({'samples': model_fig, 'real_floor': floor,
-                                               'settings': {k: v for k, v in vars(args).items() if k != 'json'}}, indent=1))
+                                               'settings': {k: v for k, v in vars(args).items() if k != 'json'},
+                                               'sampling': None if config is None else str(config)}, indent=1))
         print(f'wrote {args.json}')
     return 0

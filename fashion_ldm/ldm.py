@@ -163,8 +163,9 @@ def model_from_checkpoint(path: str | Path, device: torch.device | str = 'cpu', 
     if not state['finished']['vae']: raise CheckpointError(f'{path} is a run still in its VAE stage: there is no denoiser to sample yet')
     vae, denoiser = build_networks(state, use_ema, path)
     schedule = NoiseSchedule(state['betas']) if state['betas'] is not None else None
-    return LatentDiffusionModel(vae, denoiser, schedule=schedule,
-                                clip_latent=getattr(vae, 'latent_clip', LATENT_CLIP)).to(get_device(device))
+    model = LatentDiffusionModel(vae, denoiser, schedule=schedule, clip_latent=getattr(vae, 'latent_clip', LATENT_CLIP))
+    if state.get('sampling'): model.default_config = model.default_config.replace(**state['sampling'])   # tuned for this model (09a)
+    return model.to(get_device(device))
 
 # %% ../nbs/07_ldm.ipynb #5fed7c66
 def generate_latent_diffusion_samples(model: LatentDiffusionModel, class_idx, n: int, alphas_cumprod: torch.Tensor | None = None,
