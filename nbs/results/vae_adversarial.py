@@ -12,7 +12,9 @@ images against the 10,000 test images, on the evaluation classifier, which never
 Run from the repository root (about 45 minutes on 2 CPU cores):   python nbs/results/vae_adversarial.py
 or some arms only, keeping the other rows of the JSON:            python nbs/results/vae_adversarial.py 'adversarial 0.1'
 Writes nbs/results/vae_adversarial.json (the shipped VAE's own ceiling as a reference row, from eval_10k.json);
-the fine-tuned VAEs' state_dicts go to runs/vae_adversarial/ (not committed), for a denoiser to be trained on.
+each fine-tuned VAE goes to runs/vae_adversarial/NAME.pt (not committed) as a checkpoint whose VAE stage is finished
+(its denoiser slot holds the shipped one, unused), for a denoiser to be trained on it:
+    fashion-ldm train --preset long --vae runs/vae_adversarial/adversarial_0.5.pt --out runs/adv05
 Notebook 08 shows the table.
 """
 import json
@@ -23,6 +25,7 @@ from pathlib import Path
 
 import torch
 
+from fashion_ldm.checkpoint import write_checkpoint
 from fashion_ldm.data import PRESETS, load_fashion_mnist, to_model_range
 from fashion_ldm.evaluate import FEATURE_NET, RESULTS_DIR, load_classifier, train_feature_classifier, unit_images, vae_ceiling
 from fashion_ldm.ldm import LatentDiffusionModel
@@ -39,7 +42,8 @@ def main(names: list[str], out: str = 'nbs/results/vae_adversarial.json') -> Non
     if unknown: sys.exit(f"unknown arm {unknown[0]!r}; valid: {', '.join(map(repr, ARMS))}")
     names = names or list(ARMS)
     preset = PRESETS['long']
-    start = {k: v.float() for k, v in LatentDiffusionModel.from_pretrained('long', 'cpu').vae.state_dict().items()}
+    shipped = LatentDiffusionModel.from_pretrained('long', 'cpu')
+    start = {k: v.float() for k, v in shipped.vae.state_dict().items()}
     images, labels = load_fashion_mnist(train=True)
     data = to_model_range(images)
     classifier = load_classifier(device='cpu')
@@ -67,8 +71,8 @@ def main(names: list[str], out: str = 'nbs/results/vae_adversarial.json') -> Non
         rows.append({'variant': name, 'adversarial_weight': weight, 'epochs': 3 + EPOCHS, 'train_seconds': round(train_s, 1),
                      **{k: round(ceiling[k], 4) for k in FIGURES}, **extra})
         print(rows[-1], flush=True)
-        Path('runs/vae_adversarial').mkdir(parents=True, exist_ok=True)
-        torch.save(vae.state_dict(), Path('runs/vae_adversarial') / f"{name.replace(' ', '_')}.pt")
+        write_checkpoint(Path('runs/vae_adversarial') / f"{name.replace(' ', '_')}.pt", vae, shipped.denoiser, shipped.betas,
+                         finished={'vae': True, 'diffusion': False}, config={'vae_adversarial': {'weight': weight, 'lr': LR}})
     record = {'start': "the shipped 'long' model's VAE", 'train_images': len(data), 'epochs': EPOCHS, 'lr': LR,
               'batch_size': preset.batch_size, 'seed': SEED, 'feature_net': FEATURE_NET,
               'measured': '10,000 reconstructed training images against the 10,000 test images',
