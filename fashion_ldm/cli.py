@@ -50,10 +50,10 @@ def add_sampling_args(parser: argparse.ArgumentParser, n_default: int) -> None:
     parser.add_argument('--eta', type=finite_float, help='with --sampler ddim: 0 is deterministic, 1 is DDPM-like (default: 0)')
     (lo, hi) = d.guidance_interval
     parser.add_argument('--guidance', type=finite_float, help=f"classifier-free guidance scale, >= 0, applied in --guidance-interval "
-                        f"(default: the model's, {d.guidance:g} unless its checkpoint carries a tuned one)")
+                        f"(default: the model's own: 4 for the shipped long model, tuned for it; {d.guidance:g} for a checkpoint that carries none)")
     parser.add_argument('--guidance-interval', type=finite_float, nargs=2, metavar=('LOW', 'HIGH'),
                         help=f"guide only the steps whose alpha_bar lies in [LOW, HIGH]; 0 1 guides every step "
-                             f"(default: the model's, {lo:g} {hi:g} unless its checkpoint carries a tuned one)")
+                             f"(default: the model's own: 0.2 1 for the shipped long model; {lo:g} {hi:g} for a checkpoint that carries none)")
     parser.add_argument('--seed', type=int, default=d.seed, help='random seed (default: 0)')
 
 def add_sampler_args(parser: argparse.ArgumentParser) -> None:

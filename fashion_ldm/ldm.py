@@ -164,7 +164,9 @@ def model_from_checkpoint(path: str | Path, device: torch.device | str = 'cpu', 
     vae, denoiser = build_networks(state, use_ema, path)
     schedule = NoiseSchedule(state['betas']) if state['betas'] is not None else None
     model = LatentDiffusionModel(vae, denoiser, schedule=schedule, clip_latent=getattr(vae, 'latent_clip', LATENT_CLIP))
-    if state.get('sampling'): model.default_config = model.default_config.replace(**state['sampling'])   # tuned for this model (09a)
+    if state.get('sampling'):   # settings tuned for this model (09a)
+        try: model.default_config = model.default_config.replace(**state['sampling'])
+        except (TypeError, ValueError) as e: raise CheckpointError(f'{path}: its sampling settings are not valid: {e}') from None
     return model.to(get_device(device))
 
 # %% ../nbs/07_ldm.ipynb #5fed7c66

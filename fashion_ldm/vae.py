@@ -150,7 +150,8 @@ def adaptive_weight(rec_loss: torch.Tensor, gen_loss: torch.Tensor, last_layer: 
 class Adversary(Callback):
     "A PatchGAN critic trained beside the VAE, and the adversarial term it adds to `vae_loss` from `start_step` on."
     def __init__(self, critic: nn.Module | None = None, weight: float = 0.5, start_step: int = 0, lr: float = 2e-4):
-        self.critic, self.weight, self.start_step = critic or PatchDiscriminator(), weight, start_step
+        self.critic = critic if critic is not None else PatchDiscriminator()
+        self.weight, self.start_step = weight, start_step
         self.opt = torch.optim.Adam(self.critic.parameters(), lr=lr, betas=(0.5, 0.9))
         self.steps, self.pair, self.critic_losses, self.lambdas = 0, None, [], []
 

@@ -2,8 +2,9 @@
 the 10,000 test images, and its VAE's reconstructions of 10,000 training images (the ceiling), both on the
 evaluation classifier's features. Adds `<name>_default` and `<name>_reconstructions` to nbs/results/eval_10k.json.
 
-Run from the repository root:  python nbs/results/measure_model.py NAME [CHECKPOINT]
-(CHECKPOINT: a path, or a shipped model by name, default `long`; about 8 minutes for the shipped model on 2 CPU cores.)
+Run from the repository root:  python nbs/results/measure_model.py NAME [CHECKPOINT] [--library-default]
+(CHECKPOINT: a path, or a shipped model by name, default `long`; about 8 minutes for the shipped model on 2 CPU cores.
+--library-default samples with the library's default settings instead of those the checkpoint carries, if any.)
 """
 import json
 import sys
@@ -17,8 +18,9 @@ from fashion_ldm.ldm import LatentDiffusionModel
 RESULTS = Path('nbs/results/eval_10k.json')
 
 
-def main(name: str, checkpoint: str | None = None) -> None:
+def main(name: str, checkpoint: str | None = None, library_default: bool = False) -> None:
     model = LatentDiffusionModel.from_pretrained(checkpoint, 'cpu')
+    if library_default: model.default_config = LatentDiffusionModel.default_config
     classifier = load_classifier(device='cpu')
     te_x, _ = load_fashion_mnist(train=False)
     started = time.perf_counter()
@@ -34,4 +36,6 @@ def main(name: str, checkpoint: str | None = None) -> None:
     print(f'wrote {RESULTS}')
 
 
-if __name__ == '__main__': main(*sys.argv[1:])
+if __name__ == '__main__':
+    args = [a for a in sys.argv[1:] if a != '--library-default']
+    main(*args, library_default='--library-default' in sys.argv[1:])
