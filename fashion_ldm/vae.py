@@ -158,6 +158,7 @@ class Adversary(Callback):
     def to(self, device) -> 'Adversary': self.critic.to(device); return self
     @property
     def active(self) -> bool: return self.steps >= self.start_step
+    def before_batch(self, loop): self.steps = loop.step   # the loop's count, so a resumed run starts the term on time
 
     def term(self, vae: VAE, x: torch.Tensor, recon: torch.Tensor, rec_loss: torch.Tensor) -> torch.Tensor:
         "weight * λ * (-mean D(recon)) for the VAE's loss (0 before `start_step`); keeps the batch for the critic's step."
@@ -179,7 +180,7 @@ class Adversary(Callback):
             loss.backward()
             self.opt.step()
             self.critic_losses.append(loss.item())
-        self.steps, self.pair = self.steps + 1, None
+        self.steps, self.pair = loop.step, None
 
 # %% ../nbs/01_vae.ipynb #fb47c0ea
 def fit_vae(vae: VAE, images: torch.Tensor, epochs: int, batch_size: int = 128, lr: float = 2e-3,
