@@ -1,0 +1,110 @@
+"""Train the seed's-width model (the `full` preset's networks) on one GPU inside a fixed wall-time budget.
+
+The `full` preset's own schedule (50 + 200 epochs at batch 128) needs hours; a borrowed GPU may give minutes. So this
+script keeps `full`'s networks and loss, uses batches of 512 (a small model on a big GPU is bound by kernel launches,
+so a bigger batch costs little more per step), and sizes both stages to the budget from measured step times:
+1. times 30 VAE steps, then trains the VAE for as many epochs as fit in 35% of the budget (at most `full`'s 50);
+2. times 60 diffusion steps on that VAE, then trains the denoiser for as many steps as fit in the rest, its
+   warmup-then-cosine schedule ending exactly there (EMA decay 0.9995: `full`'s 0.9999 would average over more
+   steps than the run has).
+Everything else is the trainer's (notebook 10): checkpoints, NaN guard, pictures, metrics.jsonl.
+
+Run from the repository root:  python nbs/results/train_gpu.py OUT --minutes 8.5 [--data DIR] [--device cuda]
+It writes OUT/vae/ (the VAE stage), OUT/diffusion/fashion_mnist_latent_diffusion_final.pt (the model) and
+OUT/train_gpu.json (settings, steps, seconds and images per second of each stage, and the machine).
+"""
+import argparse
+import json
+import math
+import platform
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+
+from fashion_ldm.data import PRESETS, training_data
+from fashion_ldm.loop import Callback, TrainingStopped, count_batches
+from fashion_ldm.train import RunConfig, Trainer
+
+BATCH = 512
+VAE_SHARE = 0.35                 # of the training budget
+MAX_VAE_EPOCHS = PRESETS['full'].vae_epochs
+DIFFUSION_EMA = 0.9995
+SAFETY = 0.9                     # of the measured rate: pictures, checkpoints and the final save share the rest
+
+
+class StepClock(Callback):
+    "Wall time at each step, after the GPU has finished it."
+    def __init__(self): self.times = []
+    def after_step(self, loop):
+        if loop.device.type == 'cuda': torch.cuda.synchronize(loop.device)
+        self.times.append(time.perf_counter())
+
+
+def seconds_per_step(cfg: RunConfig, images, labels, steps: int, warmup: int = 10) -> float:
+    "Train `steps` steps of a throwaway run of `cfg` and return the mean seconds per step after `warmup`."
+    clock = StepClock()
+    try: Trainer(cfg, images, labels).fit(max_steps=steps, progress=False, callbacks=[clock])
+    except TrainingStopped: pass
+    t = clock.times[warmup:]
+    return (t[-1] - t[0]) / (len(t) - 1)
+
+
+def main(out: Path, minutes: float, data: str | None, device: str, train_images: int | None, seed: int = 0) -> dict:
+    started = time.perf_counter()
+    deadline = started + minutes * 60
+    if device == 'cuda': torch.backends.cudnn.benchmark = True
+    base = replace(PRESETS['full'], batch_size=BATCH, train_images=train_images)
+    images, labels = training_data(base, data, seed, download=False)
+    per_epoch = count_batches(len(images), BATCH)
+    common = dict(seed=seed, device=device, data=data, download=False, overwrite=True, checkpoint_every=10**9)
+    record = {'script': 'nbs/results/train_gpu.py', 'minutes': minutes, 'batch_size': BATCH, 'train_images': len(images),
+              'machine': {'gpu': torch.cuda.get_device_name() if device == 'cuda' else None, 'torch': torch.__version__,
+                          'python': platform.python_version()}}
+
+    # 1. the VAE: time it, then as many epochs as fit in its share
+    vae_s = seconds_per_step(RunConfig(preset=base.to_dict(), out=str(out / 'calibrate_vae'), stage='vae', pictures_every=10**9, **common),
+                             images, labels, 30)
+    budget = deadline - time.perf_counter()
+    vae_epochs = max(1, min(MAX_VAE_EPOCHS, int(SAFETY * VAE_SHARE * budget / (vae_s * per_epoch))))
+    vae_preset = replace(base, vae_epochs=vae_epochs)
+    t0 = time.perf_counter()
+    vae_ckpt = Trainer(RunConfig(preset=vae_preset.to_dict(), out=str(out / 'vae'), stage='vae',
+                                 pictures_every=max(1, vae_epochs // 5), **common), images, labels).fit(progress=False)
+    record['vae'] = {'epochs': vae_epochs, 'steps': vae_epochs * per_epoch, 'lr': base.vae_lr,
+                     'calibrated_s_per_step': vae_s, 'seconds': time.perf_counter() - t0}
+    print('vae', record['vae'], flush=True)
+
+    # 2. the denoiser on that VAE: time it, then as many steps as fit in the rest
+    diffusion_preset = replace(base, ema_decay=DIFFUSION_EMA, diffusion_epochs=10**4)
+    on_vae = dict(stage='diffusion', vae_from=str(vae_ckpt), **common)
+    diff_s = seconds_per_step(RunConfig(preset=diffusion_preset.to_dict(), out=str(out / 'calibrate_diffusion'),
+                                        diffusion_steps=10**9, pictures_every=10**9, **on_vae), images, labels, 60)
+    steps = max(per_epoch, int(SAFETY * (deadline - time.perf_counter()) / diff_s))
+    epochs = math.ceil(steps / per_epoch)
+    t0 = time.perf_counter()
+    final = Trainer(RunConfig(preset=replace(diffusion_preset, diffusion_epochs=epochs).to_dict(), out=str(out / 'diffusion'),
+                              diffusion_steps=steps, pictures_every=max(1, epochs // 5), **on_vae), images, labels).fit(progress=False)
+    record['diffusion'] = {'steps': steps, 'epochs': round(steps / per_epoch, 2), 'lr': base.diffusion_lr,
+                           'ema_decay': DIFFUSION_EMA, 'warmup_steps': base.warmup_steps,
+                           'calibrated_s_per_step': diff_s, 'seconds': time.perf_counter() - t0}
+    for stage in ('vae', 'diffusion'):
+        r = record[stage]
+        r['img_s'] = r['steps'] * BATCH / r['seconds']
+    record['total_seconds'] = time.perf_counter() - started
+    record['model'] = str(final)
+    print('diffusion', record['diffusion'], flush=True)
+    (out / 'train_gpu.json').write_text(json.dumps(record, indent=1) + '\n')
+    return record
+
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('out', type=Path)
+    ap.add_argument('--minutes', type=float, required=True, help='wall-time budget for both stages, calibration included')
+    ap.add_argument('--data', help='folder holding FashionMNIST/raw (default: $FASHION_LDM_DATA)')
+    ap.add_argument('--device', default='cuda')
+    ap.add_argument('--train-images', type=int, help='a class-balanced subset (for a quick check of the script)')
+    a = ap.parse_args()
+    main(a.out, a.minutes, a.data, a.device, a.train_images)
