@@ -18,16 +18,18 @@ from .bench import bench_command
 from .checkpoint import FINAL_NAME, LAST_NAME, CheckpointError
 from .data import CLASS_NAMES, PRESETS, DataNotFoundError, get_device, get_preset, save_grid, training_data
 from .evaluate import evaluate_command
-from .ldm import PRETRAINED, LatentDiffusionModel, class_labels, pretrained_path
+from .ldm import DEFAULT_PRETRAINED, PRETRAINED, LatentDiffusionModel, class_labels, pretrained_path
 from .loop import TrainingStopped
 from .pixel import save_pixel_model, train_pixel_baseline
 from .solvers import SAMPLERS, SamplingConfig
 from .train import RunConfig, RunLock, Trainer
 
+SHIPPED_NAMES = ', '.join(f"'{n}'" + (' (the default)' if n == DEFAULT_PRETRAINED else '') for n in PRETRAINED)
+
 # %% auto #0
-__all__ = ['IMAGE_SUFFIXES', 'finite_float', 'OneLineParser', 'add_sampling_args', 'add_sampler_args', 'add_model_args',
-           'build_parser', 'writable_path', 'run_folder', 'cmd_train', 'labelled_grid', 'cmd_sample', 'cmd_evaluate',
-           'cmd_bench', 'cmd_pixel_baseline', 'main', 'run_cli']
+__all__ = ['SHIPPED_NAMES', 'IMAGE_SUFFIXES', 'finite_float', 'OneLineParser', 'add_sampling_args', 'add_sampler_args',
+           'add_model_args', 'build_parser', 'writable_path', 'run_folder', 'cmd_train', 'labelled_grid', 'cmd_sample',
+           'cmd_evaluate', 'cmd_bench', 'cmd_pixel_baseline', 'main', 'run_cli']
 
 # %% ../nbs/13_cli.ipynb #0a727536
 def finite_float(text: str) -> float:
@@ -44,16 +46,16 @@ class OneLineParser(argparse.ArgumentParser):
 
 def add_sampling_args(parser: argparse.ArgumentParser, n_default: int) -> None:
     "--n, --sampler, --steps, --eta, --guidance, --guidance-interval and --seed; those not given take the model's defaults (notebook 07)."
-    d = LatentDiffusionModel.default_config   # the library's; a checkpoint may carry its own (the shipped `long` model does)
+    d = LatentDiffusionModel.default_config   # the library's; a checkpoint may carry its own (the shipped gpu and long models do)
     parser.add_argument('--n', type=int, default=n_default, help=f'images per class (default: {n_default})')
     add_sampler_args(parser)
     parser.add_argument('--eta', type=finite_float, help='with --sampler ddim: 0 is deterministic, 1 is DDPM-like (default: 0)')
     (lo, hi) = d.guidance_interval
     parser.add_argument('--guidance', type=finite_float, help=f"classifier-free guidance scale, >= 0, applied in --guidance-interval "
-                        f"(default: the model's own: 4 for the shipped long model, tuned for it; {d.guidance:g} for a checkpoint that carries none)")
+                        f"(default: the model's own: 4 for the shipped gpu and long models, tuned for each; {d.guidance:g} for a checkpoint that carries none)")
     parser.add_argument('--guidance-interval', type=finite_float, nargs=2, metavar=('LOW', 'HIGH'),
                         help=f"guide only the steps whose alpha_bar lies in [LOW, HIGH]; 0 1 guides every step "
-                             f"(default: the model's own: 0.2 1 for the shipped long model; {lo:g} {hi:g} for a checkpoint that carries none)")
+                             f"(default: the model's own: 0.2 1 for the shipped gpu and long models; {lo:g} {hi:g} for a checkpoint that carries none)")
     parser.add_argument('--seed', type=int, default=d.seed, help='random seed (default: 0)')
 
 def add_sampler_args(parser: argparse.ArgumentParser) -> None:
@@ -65,7 +67,7 @@ def add_sampler_args(parser: argparse.ArgumentParser) -> None:
 
 def add_model_args(parser: argparse.ArgumentParser) -> None:
     "--checkpoint (default: the shipped model) and --device."
-    parser.add_argument('--checkpoint', help="model to use: a checkpoint file, or a shipped model by name, 'long' (the default) or 'cpu'")
+    parser.add_argument('--checkpoint', help=f"model to use: a checkpoint file, or a shipped model by name: {SHIPPED_NAMES}")
     parser.add_argument('--device', default='auto', choices=['auto', 'cpu', 'cuda', 'mps'], help='default: auto (cuda, then mps, then cpu)')
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--device', default='auto', choices=['auto', 'cpu', 'cuda', 'mps'], help='default: auto (cuda, then mps, then cpu)')
     t.add_argument('--stage', choices=['vae', 'diffusion', 'all'], help='which stage(s) to train (default: all; with --resume, the saved one)')
     t.add_argument('--vae', metavar='CHECKPOINT', help="train only the diffusion stage, on the frozen VAE of this checkpoint "
-                   "(a run's final or training checkpoint, or a shipped model by name: 'long' or 'cpu'); its widths must match --preset's")
+                   f"(a run's final or training checkpoint, or a shipped model by name: {', '.join(map(repr, PRETRAINED))}); its widths must match --preset's")
     t.add_argument('--resume', action='store_true', help='continue the run in --out from its last checkpoint')
     t.add_argument('--overwrite', action='store_true', help='start afresh even if --out holds a run (its checkpoints are replaced)')
     t.add_argument('--checkpoint-every', type=int, default=200, help='steps between checkpoints (default: 200)')
@@ -95,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser('sample', help='generate images from a trained model', description=
                        'Generate images (DPM-Solver++ 2M by default, or DDIM) and write a PNG grid (--out) and/or arrays with labels (--npz).')
-    s.add_argument('--checkpoint', help=f"a final ({FINAL_NAME}) or training checkpoint, or a shipped model by name: 'long' (the default) or 'cpu'")
+    s.add_argument('--checkpoint', help=f"a final ({FINAL_NAME}) or training checkpoint, or a shipped model by name: {SHIPPED_NAMES}")
     s.add_argument('--class', dest='classes', action='append', metavar='CLASS',
                    help=f"class name or index, repeatable, or 'all' (default: all). Names: {', '.join(CLASS_NAMES)}")
     add_sampling_args(s, n_default=8)

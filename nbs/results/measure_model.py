@@ -3,7 +3,7 @@ the 10,000 test images, and its VAE's reconstructions of 10,000 training images 
 evaluation classifier's features. Adds `<name>_default` and `<name>_reconstructions` to nbs/results/eval_10k.json.
 
 Run from the repository root:  python nbs/results/measure_model.py NAME [CHECKPOINT] [--library-default]
-(CHECKPOINT: a path, or a shipped model by name, default `long`; about 8 minutes for the shipped model on 2 CPU cores.
+(CHECKPOINT: a path, or a shipped model by name, default `gpu`; about 8 minutes for it on 2 CPU cores.
 --library-default samples with the library's default settings instead of those the checkpoint carries, if any.)
 """
 import json
