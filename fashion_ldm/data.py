@@ -98,6 +98,8 @@ class Preset:
     warmup_steps: int = 200
     ema_decay: float = 0.999
     vae_feature_weight: float = 0.0  # weight of the VAE's feature-matching term (notebook 01); 0: none
+    vae_adversarial_weight: float = 0.0  # weight of the VAE's adversarial (PatchGAN) term (notebook 01); 0: none
+    vae_adversarial_start: float = 0.5   # share of the VAE stage trained before that term and its critic start
 
     def to_dict(self) -> dict: return asdict(self)
 

@@ -25,7 +25,7 @@ from .loop import Callback, ClipGradients, Loop, ProgressBar, SkipNonFinite, Sto
 from .loss import diffusion_loss
 from .schedule import NoiseSchedule
 from .unet import LatentUNetDenoiser
-from .vae import VAE, PixelSpace, fit_scale_factor, vae_loss
+from .vae import VAE, Adversary, PixelSpace, fit_scale_factor, vae_loss
 
 # %% auto #0
 __all__ = ['STAGES', 'FEATURE_NET_NAME', 'SPACES', 'RunConfig', 'RunFolderError', 'describe_run', 'RunLock', 'StopOnSignal',
@@ -215,14 +215,16 @@ class Checkpoints(Callback):
     def after_epoch(self, loop): self.trainer.save()
 
 class MetricsLog(Callback):
-    "One line of JSON per epoch in `metrics.jsonl`: mean loss, skipped steps, seconds and learning rate."
+    "One line of JSON per epoch in `metrics.jsonl`: mean loss, skipped steps, seconds and learning rate (and the critic's mean hinge loss, when it trains)."
     order = 25
     def __init__(self, trainer: 'Trainer'): self.trainer = trainer
-    def before_epoch(self, loop): self.t0, self.n0 = time.time(), len(loop.losses)
+    def _critic_losses(self) -> list: return self.trainer.adversary.critic_losses if self.trainer.adversary else []
+    def before_epoch(self, loop): self.t0, self.n0, self.c0 = time.time(), len(loop.losses), len(self._critic_losses())
     def after_epoch(self, loop):
-        losses = loop.losses[self.n0:]
+        losses, critic = loop.losses[self.n0:], self._critic_losses()[self.c0:]
         self.trainer.log(stage=self.trainer.stage, epoch=loop.epoch, loss=sum(losses) / max(1, len(losses)),
-                         bad_steps=self.trainer.guard.bad_steps, seconds=time.time() - self.t0, lr=loop.opt.param_groups[0]['lr'])
+                         bad_steps=self.trainer.guard.bad_steps, seconds=time.time() - self.t0, lr=loop.opt.param_groups[0]['lr'],
+                         **({'critic_loss': sum(critic) / len(critic)} if critic else {}))
 
 class Pictures(Callback):
     "The trainer's pictures of progress every `every` epochs and after the last."
@@ -265,6 +267,7 @@ class Trainer:
         self.denoiser = LatentUNetDenoiser(p.denoiser_channels, len(CLASS_NAMES), p.time_dim, self.vae.latent_channels).to(self.device)
         self.schedule = NoiseSchedule.cosine(1000)
         self.ema = EMA(self.denoiser, p.ema_decay)
+        self.adversary = self._adversary()
         # the compiled module shares its parameters with self.denoiser; checkpoints save the plain one
         self.train_denoiser = torch.compile(self.denoiser) if cfg.compile else self.denoiser
         self.finished = {'vae': cfg.space == 'pixel', 'diffusion': False}
@@ -295,6 +298,14 @@ class Trainer:
             net = train_feature_classifier(to_unit_range(self.images), self.labels, self.device, progress=self.is_main)
             if self.is_main: save_atomic({k: v.cpu() for k, v in net.state_dict().items()}, path)
         return net.to(self.device).eval().requires_grad_(False)
+
+    def _adversary(self) -> Adversary | None:
+        "The VAE's PatchGAN critic and its optimiser (notebook 01), when the preset weights the adversarial term; it starts `vae_adversarial_start` into the VAE stage."
+        p = self.cfg.p
+        if not p.vae_adversarial_weight or self.cfg.space == 'pixel' or self.cfg.stage == 'diffusion': return None
+        if self.world > 1: raise ValueError('the adversarial term (vae_adversarial_weight) runs in one process only: train the VAE stage without torchrun')
+        start = round(p.vae_adversarial_start * p.vae_epochs * self._steps_per_epoch())
+        return Adversary(weight=p.vae_adversarial_weight, start_step=start).to(self.device)
 
     def _vae_from(self, path: str | Path) -> dict:
         "The weights (scale factor included) of the finished VAE in the checkpoint at `path`, checked against this run's preset."
@@ -327,7 +338,8 @@ class Trainer:
     def training_state(self) -> dict:
         return {'stage': self.stage, 'epoch': self.epoch, 'batch': self.batch, 'step': self.step, 'bad_steps': self.bad_steps,
                 'optimizer': self.opt.state_dict(), 'scheduler': self.sched.state_dict(), 'rng': self.gen.get_state(),
-                'ema_num_updates': self.ema.num_updates}
+                'ema_num_updates': self.ema.num_updates,
+                **({'critic': self.adversary.critic.state_dict(), 'critic_optimizer': self.adversary.opt.state_dict()} if self.adversary else {})}
 
     def load_state_dict(self, state: dict, path='checkpoint') -> None:
         "Restore from a checkpoint read by `read_checkpoint(..., training=True)`."
@@ -342,6 +354,9 @@ class Trainer:
         self._new_optimizer()
         self.opt.load_state_dict(t['optimizer']); self.sched.load_state_dict(t['scheduler'])
         self.gen.set_state(t['rng'])
+        if self.adversary is not None and 'critic' in t:
+            load_state(self.adversary.critic, t['critic'], 'critic', path)
+            self.adversary.opt.load_state_dict(t['critic_optimizer'])
 
     @classmethod
     def resume(cls, out: str | Path, images=None, labels=None, **overrides) -> 'Trainer':
@@ -391,8 +406,9 @@ class Trainer:
         p = self.cfg.p
         if self.stage == 'vae':
             model, step_model, data = self.vae, self.vae, (self.images, self.labels)
-            loss = lambda m, x, y: vae_loss(m, x, generator=self.gen, feature_net=self.feature_net, feature_weight=p.vae_feature_weight)[0]
-            callbacks = [*callbacks, FitScale(self.vae, self.images)]
+            loss = lambda m, x, y: vae_loss(m, x, generator=self.gen, feature_net=self.feature_net, feature_weight=p.vae_feature_weight,
+                                            adversary=self.adversary)[0]
+            callbacks = [*callbacks, FitScale(self.vae, self.images)] + ([self.adversary] if self.adversary is not None else [])
         else:
             self.vae.eval().requires_grad_(False)
             model, step_model = self.denoiser, self.train_denoiser

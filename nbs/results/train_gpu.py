@@ -7,9 +7,10 @@ so a bigger batch costs little more per step), and sizes both stages to the budg
 2. times 60 diffusion steps on that VAE, then trains the denoiser for as many steps as fit in the rest, its
    warmup-then-cosine schedule ending exactly there (EMA decay 0.9995: `full`'s 0.9999 would average over more
    steps than the run has).
-Everything else is the trainer's (notebook 10): checkpoints, NaN guard, pictures, metrics.jsonl.
+Everything else is the trainer's (notebook 10): checkpoints, NaN guard, pictures, metrics.jsonl. `--adversarial W` adds
+notebook 01's adversarial term to the VAE at weight W (the preset's `vae_adversarial_weight`; its critic starts halfway).
 
-Run from the repository root:  python nbs/results/train_gpu.py OUT --minutes 8.5 [--data DIR] [--device cuda]
+Run from the repository root:  python nbs/results/train_gpu.py OUT --minutes 8.5 [--data DIR] [--device cuda] [--adversarial W]
 It writes OUT/vae/ (the VAE stage), OUT/diffusion/fashion_mnist_latent_diffusion_final.pt (the model) and
 OUT/train_gpu.json (settings, steps, seconds and images per second of each stage, and the machine).
 """
@@ -51,11 +52,12 @@ def seconds_per_step(cfg: RunConfig, images, labels, steps: int, warmup: int = 1
     return (t[-1] - t[0]) / (len(t) - 1)
 
 
-def main(out: Path, minutes: float, data: str | None, device: str, train_images: int | None, seed: int = 0) -> dict:
+def main(out: Path, minutes: float, data: str | None, device: str, train_images: int | None, adversarial: float = 0.0,
+         seed: int = 0) -> dict:
     started = time.perf_counter()
     deadline = started + minutes * 60
     if device == 'cuda': torch.backends.cudnn.benchmark = True
-    base = replace(PRESETS['full'], batch_size=BATCH, train_images=train_images)
+    base = replace(PRESETS['full'], batch_size=BATCH, train_images=train_images, vae_adversarial_weight=adversarial)
     images, labels = training_data(base, data, seed, download=False)
     per_epoch = count_batches(len(images), BATCH)
     common = dict(seed=seed, device=device, data=data, download=False, overwrite=True, checkpoint_every=10**9)
@@ -64,7 +66,8 @@ def main(out: Path, minutes: float, data: str | None, device: str, train_images:
                           'python': platform.python_version()}}
 
     # 1. the VAE: time it, then as many epochs as fit in its share
-    vae_s = seconds_per_step(RunConfig(preset=base.to_dict(), out=str(out / 'calibrate_vae'), stage='vae', pictures_every=10**9, **common),
+    calibrate = replace(base, vae_adversarial_start=0.0)   # time the steps with the critic, the dearer ones
+    vae_s = seconds_per_step(RunConfig(preset=calibrate.to_dict(), out=str(out / 'calibrate_vae'), stage='vae', pictures_every=10**9, **common),
                              images, labels, 30)
     budget = deadline - time.perf_counter()
     vae_epochs = max(1, min(MAX_VAE_EPOCHS, int(SAFETY * VAE_SHARE * budget / (vae_s * per_epoch))))
@@ -72,7 +75,7 @@ def main(out: Path, minutes: float, data: str | None, device: str, train_images:
     t0 = time.perf_counter()
     vae_ckpt = Trainer(RunConfig(preset=vae_preset.to_dict(), out=str(out / 'vae'), stage='vae',
                                  pictures_every=max(1, vae_epochs // 5), **common), images, labels).fit(progress=False)
-    record['vae'] = {'epochs': vae_epochs, 'steps': vae_epochs * per_epoch, 'lr': base.vae_lr,
+    record['vae'] = {'epochs': vae_epochs, 'steps': vae_epochs * per_epoch, 'lr': base.vae_lr, 'adversarial_weight': adversarial,
                      'calibrated_s_per_step': vae_s, 'seconds': time.perf_counter() - t0}
     print('vae', record['vae'], flush=True)
 
@@ -106,5 +109,6 @@ if __name__ == '__main__':
     ap.add_argument('--data', help='folder holding FashionMNIST/raw (default: $FASHION_LDM_DATA)')
     ap.add_argument('--device', default='cuda')
     ap.add_argument('--train-images', type=int, help='a class-balanced subset (for a quick check of the script)')
+    ap.add_argument('--adversarial', type=float, default=0.0, help="the VAE's adversarial weight (default 0: none)")
     a = ap.parse_args()
-    main(a.out, a.minutes, a.data, a.device, a.train_images)
+    main(a.out, a.minutes, a.data, a.device, a.train_images, a.adversarial)
