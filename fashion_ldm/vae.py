@@ -162,7 +162,7 @@ class Adversary(Callback):
 
     def term(self, vae: VAE, x: torch.Tensor, recon: torch.Tensor, rec_loss: torch.Tensor) -> torch.Tensor:
         "weight * λ * (-mean D(recon)) for the VAE's loss (0 before `start_step`); keeps the batch for the critic's step."
-        self.pair = (x.detach(), recon.detach())
+        self.pair = (x.detach(), recon.detach().to(x.dtype))   # under autocast recon is bfloat16; the critic's step runs outside it
         if not self.active or not self.weight: return recon.new_zeros(())
         self.critic.requires_grad_(False)   # the VAE's backward pass must not touch the critic
         gen_loss = -self.critic(recon).mean()
