@@ -86,7 +86,7 @@ def one_class_per_column(images: torch.Tensor, labels: torch.Tensor, classes: in
     return images.view(classes, n, *images.shape[1:]).transpose(0, 1).flatten(0, 1), labels.view(classes, n).T.flatten()
 
 # %% ../nbs/07_ldm.ipynb #61f16e1e
-PRETRAINED = {'gpu': 'fashion_mnist_latent_diffusion_final.pt',   # the default: the seed's widths and file name, trained 9 minutes on one GPU
+PRETRAINED = {'gpu': 'fashion_mnist_latent_diffusion_final.pt',   # the default: the seed's widths and file name, trained 8.4 minutes on one GPU
               'long': 'fashion_ldm_long.pt',                       # the same networks, the long preset: about two hours on 2 CPU cores
               'cpu': 'fashion_ldm_cpu.pt'}                         # the 30-minute cpu preset, narrower
 DEFAULT_PRETRAINED = 'gpu'

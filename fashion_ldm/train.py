@@ -354,7 +354,8 @@ class Trainer:
         self._new_optimizer()
         self.opt.load_state_dict(t['optimizer']); self.sched.load_state_dict(t['scheduler'])
         self.gen.set_state(t['rng'])
-        if self.adversary is not None and 'critic' in t:
+        if self.adversary is not None:
+            if 'critic' not in t: raise CheckpointError(f"{path} holds no critic, though its preset weights the adversarial term")
             load_state(self.adversary.critic, t['critic'], 'critic', path)
             self.adversary.opt.load_state_dict(t['critic_optimizer'])
 

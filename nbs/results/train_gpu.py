@@ -1,8 +1,8 @@
 """Train the seed's-width model (the `full` preset's networks) on one GPU inside a fixed wall-time budget.
 
-The `full` preset's own schedule (50 + 200 epochs at batch 128) needs hours; a borrowed GPU may give minutes. So this
-script keeps `full`'s networks and loss, uses batches of 512 (a small model on a big GPU is bound by kernel launches,
-so a bigger batch costs little more per step), and sizes both stages to the budget from measured step times:
+The `full` preset's own schedule (50 + 200 epochs at batch 128) needs more than an hour; a borrowed GPU may give minutes.
+So this script keeps `full`'s networks and loss, uses batches of 512, so that each of the few steps it can afford sees
+more images, and sizes both stages to the budget from measured step times:
 1. times 30 VAE steps, then trains the VAE for as many epochs as fit in 35% of the budget (at most `full`'s 50);
 2. times 60 diffusion steps on that VAE, then trains the denoiser for as many steps as fit in the rest, its
    warmup-then-cosine schedule ending exactly there (EMA decay 0.9995: `full`'s 0.9999 would average over more
@@ -10,7 +10,9 @@ so a bigger batch costs little more per step), and sizes both stages to the budg
 Everything else is the trainer's (notebook 10): checkpoints, NaN guard, pictures, metrics.jsonl. `--adversarial W` adds
 notebook 01's adversarial term to the VAE at weight W (the preset's `vae_adversarial_weight`; its critic starts halfway).
 
-Run from the repository root:  python nbs/results/train_gpu.py OUT --minutes 8.5 [--data DIR] [--device cuda] [--adversarial W]
+Run from the repository root:  python nbs/results/train_gpu.py OUT --minutes 8.8 [--data DIR] [--device cuda] [--adversarial W]
+(the data must already be in DIR or $FASHION_LDM_DATA: nothing is downloaded). The step counts depend on the GPU's speed;
+to replay a run's counts, give them instead of --minutes: --vae-epochs 37 --diffusion-steps 8237 (the shipped run's).
 It writes OUT/vae/ (the VAE stage), OUT/diffusion/fashion_mnist_latent_diffusion_final.pt (the model) and
 OUT/train_gpu.json (settings, steps, seconds and images per second of each stage, and the machine).
 """
@@ -18,6 +20,8 @@ import argparse
 import json
 import math
 import platform
+import shutil
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -44,18 +48,25 @@ class StepClock(Callback):
 
 
 def seconds_per_step(cfg: RunConfig, images, labels, steps: int, warmup: int = 10) -> float:
-    "Train `steps` steps of a throwaway run of `cfg` and return the mean seconds per step after `warmup`."
+    "Train `steps` steps of a throwaway run of `cfg` (its folder removed after) and return the mean seconds per step after `warmup`."
     clock = StepClock()
     try: Trainer(cfg, images, labels).fit(max_steps=steps, progress=False, callbacks=[clock])
     except TrainingStopped: pass
+    shutil.rmtree(cfg.out, ignore_errors=True)
     t = clock.times[warmup:]
     return (t[-1] - t[0]) / (len(t) - 1)
 
 
-def main(out: Path, minutes: float, data: str | None, device: str, train_images: int | None, adversarial: float = 0.0,
-         seed: int = 0) -> dict:
+def warmup_steps(preset_warmup: int, total: int) -> int: return min(preset_warmup, total // 10 + 1)   # as the trainer caps it
+
+
+def main(out: Path, minutes: float | None, data: str | None, device: str, train_images: int | None = None, adversarial: float = 0.0,
+         vae_epochs: int | None = None, diffusion_steps: int | None = None, seed: int = 0, overwrite: bool = False) -> dict:
+    if out.is_dir() and any(out.iterdir()) and not overwrite: sys.exit(f'{out} is not empty: choose another OUT, or pass --overwrite')
+    if minutes is None and (vae_epochs is None or diffusion_steps is None):
+        sys.exit('give --minutes, or both --vae-epochs and --diffusion-steps')
     started = time.perf_counter()
-    deadline = started + minutes * 60
+    deadline = started + (minutes or 0) * 60
     if device == 'cuda': torch.backends.cudnn.benchmark = True
     base = replace(PRESETS['full'], batch_size=BATCH, train_images=train_images, vae_adversarial_weight=adversarial)
     images, labels = training_data(base, data, seed, download=False)
@@ -65,36 +76,41 @@ def main(out: Path, minutes: float, data: str | None, device: str, train_images:
               'machine': {'gpu': torch.cuda.get_device_name() if device == 'cuda' else None, 'torch': torch.__version__,
                           'python': platform.python_version()}}
 
-    # 1. the VAE: time it, then as many epochs as fit in its share
-    calibrate = replace(base, vae_adversarial_start=0.0)   # time the steps with the critic, the dearer ones
-    vae_s = seconds_per_step(RunConfig(preset=calibrate.to_dict(), out=str(out / 'calibrate_vae'), stage='vae', pictures_every=10**9, **common),
-                             images, labels, 30)
-    budget = deadline - time.perf_counter()
-    vae_epochs = max(1, min(MAX_VAE_EPOCHS, int(SAFETY * VAE_SHARE * budget / (vae_s * per_epoch))))
+    # 1. the VAE: time it, then as many epochs as fit in its share (unless --vae-epochs pins them)
+    vae_s = None
+    if vae_epochs is None:
+        calibrate = replace(base, vae_adversarial_start=0.0)   # time the steps with the critic, the dearer ones
+        vae_s = seconds_per_step(RunConfig(preset=calibrate.to_dict(), out=str(out / 'calibrate_vae'), stage='vae', pictures_every=10**9,
+                                           **common), images, labels, 30)
+        budget = deadline - time.perf_counter()
+        vae_epochs = max(1, min(MAX_VAE_EPOCHS, int(SAFETY * VAE_SHARE * budget / (vae_s * per_epoch))))
     vae_preset = replace(base, vae_epochs=vae_epochs)
     t0 = time.perf_counter()
     vae_ckpt = Trainer(RunConfig(preset=vae_preset.to_dict(), out=str(out / 'vae'), stage='vae',
                                  pictures_every=max(1, vae_epochs // 5), **common), images, labels).fit(progress=False)
     record['vae'] = {'epochs': vae_epochs, 'steps': vae_epochs * per_epoch, 'lr': base.vae_lr, 'adversarial_weight': adversarial,
+                     'warmup_steps': warmup_steps(base.warmup_steps, vae_epochs * per_epoch),
                      'calibrated_s_per_step': vae_s, 'seconds': time.perf_counter() - t0}
     print('vae', record['vae'], flush=True)
 
-    # 2. the denoiser on that VAE: time it, then as many steps as fit in the rest
+    # 2. the denoiser on that VAE: time it, then as many steps as fit in the rest (unless --diffusion-steps pins them)
     diffusion_preset = replace(base, ema_decay=DIFFUSION_EMA, diffusion_epochs=10**4)
     on_vae = dict(stage='diffusion', vae_from=str(vae_ckpt), **common)
-    diff_s = seconds_per_step(RunConfig(preset=diffusion_preset.to_dict(), out=str(out / 'calibrate_diffusion'),
-                                        diffusion_steps=10**9, pictures_every=10**9, **on_vae), images, labels, 60)
-    steps = max(per_epoch, int(SAFETY * (deadline - time.perf_counter()) / diff_s))
-    epochs = math.ceil(steps / per_epoch)
+    diff_s = None
+    if diffusion_steps is None:
+        diff_s = seconds_per_step(RunConfig(preset=diffusion_preset.to_dict(), out=str(out / 'calibrate_diffusion'),
+                                            diffusion_steps=10**9, pictures_every=10**9, **on_vae), images, labels, 60)
+        diffusion_steps = max(per_epoch, int(SAFETY * (deadline - time.perf_counter()) / diff_s))
+    epochs = math.ceil(diffusion_steps / per_epoch)
     t0 = time.perf_counter()
     final = Trainer(RunConfig(preset=replace(diffusion_preset, diffusion_epochs=epochs).to_dict(), out=str(out / 'diffusion'),
-                              diffusion_steps=steps, pictures_every=max(1, epochs // 5), **on_vae), images, labels).fit(progress=False)
-    record['diffusion'] = {'steps': steps, 'epochs': round(steps / per_epoch, 2), 'lr': base.diffusion_lr,
-                           'ema_decay': DIFFUSION_EMA, 'warmup_steps': base.warmup_steps,
+                              diffusion_steps=diffusion_steps, pictures_every=max(1, epochs // 5), **on_vae), images, labels).fit(progress=False)
+    record['diffusion'] = {'steps': diffusion_steps, 'epochs': round(diffusion_steps / per_epoch, 2), 'lr': base.diffusion_lr,
+                           'ema_decay': DIFFUSION_EMA, 'warmup_steps': warmup_steps(base.warmup_steps, diffusion_steps),
                            'calibrated_s_per_step': diff_s, 'seconds': time.perf_counter() - t0}
     for stage in ('vae', 'diffusion'):
         r = record[stage]
-        r['img_s'] = r['steps'] * BATCH / r['seconds']
+        r['img_s'] = r['steps'] * BATCH / r['seconds']   # the seconds include pictures, checkpoints (and the VAE's feature classifier)
     record['total_seconds'] = time.perf_counter() - started
     record['model'] = str(final)
     print('diffusion', record['diffusion'], flush=True)
@@ -105,10 +121,14 @@ def main(out: Path, minutes: float, data: str | None, device: str, train_images:
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('out', type=Path)
-    ap.add_argument('--minutes', type=float, required=True, help='wall-time budget for both stages, calibration included')
+    ap.add_argument('--minutes', type=float, help='wall-time budget for both stages, calibration included')
     ap.add_argument('--data', help='folder holding FashionMNIST/raw (default: $FASHION_LDM_DATA)')
     ap.add_argument('--device', default='cuda')
     ap.add_argument('--train-images', type=int, help='a class-balanced subset (for a quick check of the script)')
     ap.add_argument('--adversarial', type=float, default=0.0, help="the VAE's adversarial weight (default 0: none)")
+    ap.add_argument('--vae-epochs', type=int, help='train the VAE this many epochs instead of sizing them to the budget')
+    ap.add_argument('--diffusion-steps', type=int, help='train the denoiser this many steps instead of sizing them to the budget')
+    ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--overwrite', action='store_true', help='replace what OUT holds')
     a = ap.parse_args()
-    main(a.out, a.minutes, a.data, a.device, a.train_images, a.adversarial)
+    main(a.out, a.minutes, a.data, a.device, a.train_images, a.adversarial, a.vae_epochs, a.diffusion_steps, a.seed, a.overwrite)

@@ -1,9 +1,12 @@
 """Training-step speed in float32, float32 with channels_last, and bfloat16 autocast, for the VAE and the denoiser
-at widths 16 and 32: the figures behind README's and notebook 12's "bfloat16 is slower on this CPU".
+at widths 16 and 32: the figures behind README's and notebook 12's word on bfloat16, which depends on the CPU
+(training_precision.txt: an AVX2-only EPYC, where it is far slower; training_precision_avx512bf16.txt: one with AVX-512 BF16).
 
-Run from the repository root (about 3 minutes on 2 CPU cores):  python nbs/results/training_precision.py > nbs/results/training_precision.txt
+Run from the repository root (about 3 minutes on 2 CPU cores, under a minute where bfloat16 is native):
+    python nbs/results/training_precision.py > nbs/results/training_precision.txt
 """
 import time
+from pathlib import Path
 
 import torch
 
@@ -11,7 +14,7 @@ from fashion_ldm.bench import machine_info
 from fashion_ldm.unet import LatentUNetDenoiser
 from fashion_ldm.vae import VAE
 
-BATCH, STEPS = 64, 4
+BATCH, STEPS = 64, 12
 
 
 def images_per_second(net: torch.nn.Module, inputs: tuple, mode: str) -> float:
@@ -34,6 +37,8 @@ def images_per_second(net: torch.nn.Module, inputs: tuple, mode: str) -> float:
 def main() -> None:
     gen = torch.Generator().manual_seed(0)
     print(machine_info(torch.device('cpu')))
+    flags = open('/proc/cpuinfo').read().split() if Path('/proc/cpuinfo').is_file() else []
+    print('native bfloat16 instructions: ' + (', '.join(f for f in ('avx512_bf16', 'amx_bf16') if f in flags) or 'none'))
     for width in (16, 32):
         nets = {'denoiser': (LatentUNetDenoiser(base_channels=width),
                              (torch.randn(BATCH, 4, 8, 8, generator=gen), torch.randint(0, 1000, (BATCH,), generator=gen),
@@ -42,7 +47,7 @@ def main() -> None:
         for name, (net, inputs) in nets.items():
             rates = {mode: images_per_second(net, inputs, mode) for mode in ('fp32', 'channels_last', 'bf16')}
             print(f'{name} width {width}: ' + ', '.join(f'{m} {r:.0f} img/s' for m, r in rates.items())
-                  + f"; bf16 is {rates['fp32'] / rates['bf16']:.1f}x slower", flush=True)
+                  + f"; bf16 runs {rates['bf16'] / rates['fp32']:.2f}x the fp32 rate", flush=True)
 
 
 if __name__ == '__main__': main()

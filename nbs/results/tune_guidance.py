@@ -1,9 +1,10 @@
 """Choose a model's default guidance scale and interval, measured against *training* images so that the test set
 stays untouched for the headline figures. Every setting samples with the model's default sampler and steps.
 
-Run from the repository root:  python nbs/results/tune_guidance.py [MODEL]
+Run from the repository root:  python nbs/results/tune_guidance.py [MODEL [OUT]]
 MODEL is a shipped model by name (default `long`, about 18 minutes on 2 CPU cores) or a checkpoint path.
-Writes nbs/results/guidance_tuning.json; notebook 09a shows the table. Earlier runs, with other grids and seed 1:
+Writes OUT (default nbs/results/guidance_tuning.json; the `gpu` model's run wrote guidance_tuning_gpu_h200.json);
+notebook 09a shows the tables. Earlier runs, with other grids and seed 1:
 guidance_tuning_long_seed1.json on the shipped `long` model (the run whose rule kept scale 5 from alpha_bar 0.1),
 guidance_tuning_long_noterm.json on the `long` model before its VAE took the feature term, and
 guidance_tuning_cpu.json on the `cpu` model, at 50 DDIM steps.
