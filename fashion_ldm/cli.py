@@ -22,7 +22,7 @@ from .ldm import DEFAULT_PRETRAINED, PRETRAINED, LatentDiffusionModel, class_lab
 from .loop import TrainingStopped
 from .pixel import save_pixel_model, train_pixel_baseline
 from .solvers import SAMPLERS, SamplingConfig
-from .train import RunConfig, RunLock, Trainer
+from .train import PRECISIONS, RunConfig, RunLock, Trainer
 
 SHIPPED_NAMES = ', '.join(f"'{n}'" + (' (the default)' if n == DEFAULT_PRETRAINED else '') for n in PRETRAINED)
 
@@ -94,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--overwrite', action='store_true', help='start afresh even if --out holds a run (its checkpoints are replaced)')
     t.add_argument('--checkpoint-every', type=int, default=200, help='steps between checkpoints (default: 200)')
     t.add_argument('--compile', action='store_true', help='torch.compile the denoiser (useful on CUDA)')
+    t.add_argument('--precision', choices=PRECISIONS, default='auto',
+                   help='autocast of the forward passes: bf16 pays on GPUs and on CPUs with AVX-512 BF16 or AMX (default: auto, bf16 on CUDA only)')
 
     s = sub.add_parser('sample', help='generate images from a trained model', description=
                        'Generate images (DPM-Solver++ 2M by default, or DDIM) and write a PNG grid (--out) and/or arrays with labels (--npz).')
@@ -180,7 +182,7 @@ def cmd_train(args) -> int:
                                     out=args.out, seed=args.seed, device=args.device, data=args.data, vae_from=vae,
                                     stage=args.stage or ('diffusion' if vae is not None else 'all'),   # RunConfig refuses --vae with another stage
                                     download=args.download, checkpoint_every=args.checkpoint_every, compile=args.compile,
-                                    overwrite=args.overwrite)
+                                    overwrite=args.overwrite, precision=args.precision)
         trainer = Trainer(cfg)
     final = trainer.fit()
     print(f'wrote {final}' + ('' if final.name == FINAL_NAME else '; train the diffusion stage with --resume --stage diffusion'))

@@ -28,14 +28,15 @@ from .unet import LatentUNetDenoiser
 from .vae import VAE, Adversary, PixelSpace, fit_scale_factor, vae_loss
 
 # %% auto #0
-__all__ = ['STAGES', 'FEATURE_NET_NAME', 'SPACES', 'RunConfig', 'RunFolderError', 'describe_run', 'RunLock', 'StopOnSignal',
-           'init_distributed', 'agree_any', 'replicas_agree', 'DistributedData', 'LiveLossPlot', 'Checkpoints',
-           'MetricsLog', 'Pictures', 'EndOfSchedule', 'FitScale', 'Trainer']
+__all__ = ['STAGES', 'FEATURE_NET_NAME', 'SPACES', 'PRECISIONS', 'RunConfig', 'RunFolderError', 'describe_run', 'RunLock',
+           'StopOnSignal', 'init_distributed', 'agree_any', 'replicas_agree', 'DistributedData', 'LiveLossPlot',
+           'Checkpoints', 'MetricsLog', 'Pictures', 'EndOfSchedule', 'FitScale', 'Trainer']
 
 # %% ../nbs/10_training.ipynb #0c47d00f
 STAGES = ('vae', 'diffusion', 'all')
 FEATURE_NET_NAME = 'feature_classifier.pt'   # in the run folder: the VAE's feature-term classifier
 SPACES = ('latent', 'pixel')
+PRECISIONS = ('auto', 'fp32', 'bf16')   # auto: bfloat16 autocast on CUDA, float32 elsewhere
 
 @dataclass
 class RunConfig:
@@ -55,10 +56,12 @@ class RunConfig:
     overwrite: bool = False          # replace a run already in `out`
     diffusion_steps: int | None = None   # end the diffusion stage (and its schedule) after this many steps, mid-epoch if need be
     vae_from: str | None = None      # a checkpoint whose trained VAE the diffusion stage starts on, instead of training one
+    precision: str = 'auto'          # of the forward passes and losses (autocast); the weights, optimiser and EMA stay float32
 
     def __post_init__(self):
         if self.stage not in STAGES: raise ValueError(f"unknown stage {self.stage!r}; valid: {', '.join(STAGES)}")
         if self.space not in SPACES: raise ValueError(f"unknown space {self.space!r}; valid: {', '.join(SPACES)}")
+        if self.precision not in PRECISIONS: raise ValueError(f"unknown precision {self.precision!r}; valid: {', '.join(PRECISIONS)}")
         if self.vae_from and self.stage != 'diffusion':
             raise ValueError(f'a run on a trained VAE (--vae) has only the diffusion stage; got stage {self.stage!r}: leave out --stage')
         if self.vae_from and self.space != 'latent': raise ValueError('a pixel-space run has no VAE to take from a checkpoint')
@@ -403,6 +406,11 @@ class Trainer:
             self.ema.model.eval()
 
     # --- one stage through the loop --------------------------------------------------
+    def _autocast(self) -> torch.dtype | None:
+        "The autocast dtype of the forward passes: bfloat16 when asked, or by default on CUDA; None is float32."
+        bf16 = self.cfg.precision == 'bf16' or (self.cfg.precision == 'auto' and self.device.type == 'cuda')
+        return torch.bfloat16 if bf16 else None
+
     def _stage_loop(self, callbacks: list) -> Loop:
         p = self.cfg.p
         if self.stage == 'vae':
@@ -418,7 +426,7 @@ class Trainer:
             loss = lambda m, z, y: diffusion_loss(m, z, y, alpha_bar, self.gen, null_class=self.denoiser.num_classes)
             callbacks = [*callbacks, EMAUpdate(self.ema)] + ([EndOfSchedule(self.cfg.diffusion_steps)] if self.cfg.diffusion_steps else [])
         loop = Loop(model, loss, data, self.opt, self.sched, epochs=self._epochs(), batch_size=p.batch_size, seed=self.cfg.seed,
-                    device=self.device, autocast=torch.bfloat16 if self.device.type == 'cuda' else None,
+                    device=self.device, autocast=self._autocast(),
                     rank=self.rank, world=self.world,
                     callbacks=[DistributedData(), self.guard, ClipGradients(1.0), *callbacks,
                                MetricsLog(self), Pictures(self, self.cfg.pictures_every), Checkpoints(self, self.cfg.checkpoint_every)])
