@@ -94,8 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--overwrite', action='store_true', help='start afresh even if --out holds a run (its checkpoints are replaced)')
     t.add_argument('--checkpoint-every', type=int, default=200, help='steps between checkpoints (default: 200)')
     t.add_argument('--compile', action='store_true', help='torch.compile the denoiser (useful on CUDA)')
-    t.add_argument('--precision', choices=PRECISIONS, default='auto',
-                   help='autocast of the forward passes: bf16 pays on GPUs and on CPUs with AVX-512 BF16 or AMX (default: auto, bf16 on CUDA only)')
+    t.add_argument('--precision', choices=PRECISIONS,
+                   help="autocast of the forward passes: bf16 is faster on GPUs and on CPUs with native bfloat16 (README); "
+                        "default: auto, bf16 on CUDA only (with --resume: the run's own)")
 
     s = sub.add_parser('sample', help='generate images from a trained model', description=
                        'Generate images (DPM-Solver++ 2M by default, or DDIM) and write a PNG grid (--out) and/or arrays with labels (--npz).')
@@ -169,8 +170,8 @@ def cmd_train(args) -> int:
     run_folder(args.out)
     if args.resume:
         if args.vae is not None: raise ValueError('--vae starts a new run on a trained VAE; a resumed run already has its VAE: leave out --vae')
-        trainer = Trainer.resume(args.out, device=args.device, stage=args.stage)
-        print(f'resuming {args.out}: stage {trainer.stage}, epoch {trainer.epoch + 1}, batch {trainer.batch}')
+        trainer = Trainer.resume(args.out, device=args.device, stage=args.stage, precision=args.precision)
+        print(f'resuming {args.out}: stage {trainer.stage}, epoch {trainer.epoch + 1}, batch {trainer.batch}, precision {trainer.cfg.precision}')
     else:
         for name in ('epochs_vae', 'epochs_diffusion', 'batch_size', 'train_images', 'checkpoint_every'):
             v = getattr(args, name)
@@ -182,7 +183,7 @@ def cmd_train(args) -> int:
                                     out=args.out, seed=args.seed, device=args.device, data=args.data, vae_from=vae,
                                     stage=args.stage or ('diffusion' if vae is not None else 'all'),   # RunConfig refuses --vae with another stage
                                     download=args.download, checkpoint_every=args.checkpoint_every, compile=args.compile,
-                                    overwrite=args.overwrite, precision=args.precision)
+                                    overwrite=args.overwrite, precision=args.precision or 'auto')
         trainer = Trainer(cfg)
     final = trainer.fit()
     print(f'wrote {final}' + ('' if final.name == FINAL_NAME else '; train the diffusion stage with --resume --stage diffusion'))

@@ -5,7 +5,7 @@ once in float32 and once with `precision='bf16'` (the trainer's autocast), same 
   default sampling against the 10,000 test images;
 each with its wall time. Only worth running where bfloat16 is native (AVX-512 BF16 or AMX): elsewhere bf16 is far slower.
 
-Run from the repository root (about 15 minutes on a 2-core CPU with AVX-512 BF16):  python nbs/results/precision_quality.py
+Run from the repository root (about 11 minutes on a 2-core CPU with AVX-512 BF16):  python nbs/results/precision_quality.py
 Writes nbs/results/precision_quality.json; runs go to runs/precision/ (not committed).
 """
 import json

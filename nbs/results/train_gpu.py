@@ -62,9 +62,13 @@ def warmup_steps(preset_warmup: int, total: int) -> int: return min(preset_warmu
 
 def main(out: Path, minutes: float | None, data: str | None, device: str, train_images: int | None = None, adversarial: float = 0.0,
          vae_epochs: int | None = None, diffusion_steps: int | None = None, seed: int = 0, overwrite: bool = False) -> dict:
-    if out.is_dir() and any(out.iterdir()) and not overwrite: sys.exit(f'{out} is not empty: choose another OUT, or pass --overwrite')
-    if minutes is None and (vae_epochs is None or diffusion_steps is None):
-        sys.exit('give --minutes, or both --vae-epochs and --diffusion-steps')
+    if out.is_dir() and any(out.iterdir()):
+        if not overwrite: sys.exit(f'{out} is not empty: choose another OUT, or pass --overwrite')
+        shutil.rmtree(out)   # the trainer appends to metrics.jsonl: start from an empty folder
+    for name, value in (('--minutes', minutes), ('--vae-epochs', vae_epochs), ('--diffusion-steps', diffusion_steps)):
+        if value is not None and value <= 0: sys.exit(f'{name} must be positive, got {value}')
+    if vae_epochs is not None and diffusion_steps is not None: minutes = None   # both pinned: no budget to size them to
+    elif minutes is None: sys.exit('give --minutes, or both --vae-epochs and --diffusion-steps')
     started = time.perf_counter()
     deadline = started + (minutes or 0) * 60
     if device == 'cuda': torch.backends.cudnn.benchmark = True
@@ -129,6 +133,6 @@ if __name__ == '__main__':
     ap.add_argument('--vae-epochs', type=int, help='train the VAE this many epochs instead of sizing them to the budget')
     ap.add_argument('--diffusion-steps', type=int, help='train the denoiser this many steps instead of sizing them to the budget')
     ap.add_argument('--seed', type=int, default=0)
-    ap.add_argument('--overwrite', action='store_true', help='replace what OUT holds')
+    ap.add_argument('--overwrite', action='store_true', help='delete what OUT holds first')
     a = ap.parse_args()
     main(a.out, a.minutes, a.data, a.device, a.train_images, a.adversarial, a.vae_epochs, a.diffusion_steps, a.seed, a.overwrite)

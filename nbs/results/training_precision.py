@@ -2,8 +2,9 @@
 at widths 16 and 32: the figures behind README's and notebook 12's word on bfloat16, which depends on the CPU
 (training_precision.txt: an AVX2-only EPYC, where it is far slower; training_precision_avx512bf16.txt: one with AVX-512 BF16).
 
-Run from the repository root (about 3 minutes on 2 CPU cores, under a minute where bfloat16 is native):
-    python nbs/results/training_precision.py > nbs/results/training_precision.txt
+Run from the repository root (about 3 minutes on 2 CPU cores, under a minute where bfloat16 is native), naming the
+file after the machine:   python nbs/results/training_precision.py > nbs/results/training_precision_MACHINE.txt
+(training_precision.txt came from an earlier version of this script: 4 timed steps instead of 12, the ratio as "slower").
 """
 import time
 from pathlib import Path

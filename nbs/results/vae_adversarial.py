@@ -6,13 +6,14 @@ with the feature term), or with `--start gpu` the default model's (the same netw
 it one more epoch on all 60,000 training images with the loss it was trained with (squared error, KL 1e-3, the feature
 term at weight 1 against the second classifier, FEATURE_NET, trained here as the trainer does), at a tenth of the `long`
 preset's learning rate; the arms differ only in the adversarial term's weight (0: none). The critic starts at the first
-step: the reconstruction has settled in the VAE's epochs, which is when the latent-diffusion paper starts it.
+step: the latent-diffusion paper starts it once the reconstruction has settled, as the `long` VAE's had (its control arm
+barely moves; the `gpu` VAE's control arm still improves).
 Same seed, same batches in every arm. Each VAE is measured like README's ceilings (reconstructions of 10,000 training
 images against the 10,000 test images, on the evaluation classifier, which never enters training).
 
 Run from the repository root (about 45 minutes on 2 CPU cores):   python nbs/results/vae_adversarial.py
 or some arms only, keeping the other rows of the JSON:            python nbs/results/vae_adversarial.py 'adversarial 0.1'
-from the default model's VAE (two arms, about 30 minutes):        python nbs/results/vae_adversarial.py --start gpu 'one more epoch' 'adversarial 0.5'
+from the default model's VAE (two arms, about 17 minutes on a faster 2-core CPU):        python nbs/results/vae_adversarial.py --start gpu 'one more epoch' 'adversarial 0.5'
 Writes nbs/results/vae_adversarial.json (vae_adversarial_gpu.json with --start gpu; the starting VAE's own ceiling as a
 reference row, from eval_10k.json); each fine-tuned VAE goes to runs/vae_adversarial/NAME.pt (runs/vae_adversarial_gpu/; not committed) as a checkpoint whose VAE stage is finished
 (its denoiser slot holds the shipped one, unused), for a denoiser to be trained on it:
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import torch
 
+from fashion_ldm.bench import machine_info
 from fashion_ldm.checkpoint import write_checkpoint
 from fashion_ldm.data import PRESETS, load_fashion_mnist, to_model_range
 from fashion_ldm.evaluate import FEATURE_NET, RESULTS_DIR, load_classifier, train_feature_classifier, unit_images, vae_ceiling
@@ -38,7 +40,7 @@ EPOCHS, SEED = 1, 0
 LR = PRESETS['long'].vae_lr / 10
 FIGURES = ('fid', 'precision', 'recall', 'accuracy')
 # the shipped model an arm starts from: its VAE's epochs, and the key of its ceiling in eval_10k.json
-STARTS = {'long': (3, 'long_d24_reconstructions'), 'gpu': (37, 'gpu_h200_reconstructions')}
+STARTS = {'long': (3, 'long_d24_reconstructions'), 'gpu': (37, 'gpu_h200_tuned_reconstructions')}   # the float16 files
 
 
 def main(names: list[str], start_from: str = 'long') -> None:
@@ -83,7 +85,8 @@ def main(names: list[str], start_from: str = 'long') -> None:
     record = {'start': f"the shipped {start_from!r} model's VAE", 'train_images': len(data), 'epochs': EPOCHS, 'lr': LR,
               'batch_size': preset.batch_size, 'seed': SEED, 'feature_net': FEATURE_NET,
               'measured': '10,000 reconstructed training images against the 10,000 test images',
-              'cpu': platform.processor() or platform.machine(), 'threads': torch.get_num_threads(), 'rows': rows}
+              'cpu': platform.processor() or platform.machine(), 'threads': torch.get_num_threads(),
+              'machine': machine_info(torch.device('cpu')), 'rows': rows}
     Path(out).write_text(json.dumps(record, indent=1) + '\n')
     print(f'wrote {out}')
 

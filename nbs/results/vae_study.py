@@ -44,7 +44,7 @@ VARIANTS = {'width 16, squared': dict(base_channels=16, recon_error='squared'),
 REFERENCE = {'cpu preset: width 16, 2 epochs': ('vae_reconstructions', 16, 4, 2, 0.0),
              'width 16, 4 epochs': ('vae4_diff10_reconstructions', 16, 4, 4, 0.0),
              'width 16, 4 epochs, 8 latent channels': ('vae4_diff10_8ch_reconstructions', 16, 8, 4, 0.0),
-             'long preset before the feature term: width 32, 3 epochs': ('long_preset_reconstructions', 32, 4, 3, 0.0),
+             'long preset, no feature term: width 32, 3 epochs': ('long_preset_reconstructions', 32, 4, 3, 0.0),
              'long preset (shipped): width 32, 3 epochs, features 1': ('long_features_reconstructions', 32, 4, 3, 1.0)}
 # measured after the study, listed after it so that the rows above keep their numbers
 LATER = {'gpu model (shipped): width 32, 37 epochs, features 1': ('gpu_h200_reconstructions', 32, 4, 37, 1.0)}
