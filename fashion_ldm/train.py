@@ -335,7 +335,8 @@ class Trainer:
         self.opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
         total = max(1, self._epochs() * self._steps_per_epoch())
         if self.stage == 'diffusion' and self.cfg.diffusion_steps: total = min(total, self.cfg.diffusion_steps)
-        self.sched = warmup_cosine_scheduler(self.opt, min(p.warmup_steps, total // 10 + 1), total)
+        self.warmup_steps = min(p.warmup_steps, total // 10 + 1)   # a short stage warms up for a tenth of its steps at most
+        self.sched = warmup_cosine_scheduler(self.opt, self.warmup_steps, total)
 
     # --- checkpoint state: the format of notebook 03a ----------------------------
     def training_state(self) -> dict:
@@ -357,6 +358,7 @@ class Trainer:
         self._new_optimizer()
         self.opt.load_state_dict(t['optimizer']); self.sched.load_state_dict(t['scheduler'])
         self.gen.set_state(t['rng'])
+        if self.stage != 'vae': self.adversary = None   # the critic is done with once the VAE is
         if self.adversary is not None:
             if 'critic' not in t: raise CheckpointError(f"{path} holds no critic, though its preset weights the adversarial term")
             load_state(self.adversary.critic, t['critic'], 'critic', path)
@@ -455,6 +457,7 @@ class Trainer:
                 self.finished[self.stage] = True
                 if self.stage == 'vae' and 'diffusion' in stages:
                     self.stage, self.position = 'diffusion', {'epoch': 0, 'batch': 0, 'step': self.step}
+                    self.adversary = None   # the critic is done with: no diffusion checkpoint carries it
                     self._new_optimizer(); self.save()
                     continue
                 break

@@ -57,9 +57,6 @@ def seconds_per_step(cfg: RunConfig, images, labels, steps: int, warmup: int = 1
     return (t[-1] - t[0]) / (len(t) - 1)
 
 
-def warmup_steps(preset_warmup: int, total: int) -> int: return min(preset_warmup, total // 10 + 1)   # as the trainer caps it
-
-
 def main(out: Path, minutes: float | None, data: str | None, device: str, train_images: int | None = None, adversarial: float = 0.0,
          vae_epochs: int | None = None, diffusion_steps: int | None = None, seed: int = 0, overwrite: bool = False) -> dict:
     if out.is_dir() and any(out.iterdir()):
@@ -90,10 +87,11 @@ def main(out: Path, minutes: float | None, data: str | None, device: str, train_
         vae_epochs = max(1, min(MAX_VAE_EPOCHS, int(SAFETY * VAE_SHARE * budget / (vae_s * per_epoch))))
     vae_preset = replace(base, vae_epochs=vae_epochs)
     t0 = time.perf_counter()
-    vae_ckpt = Trainer(RunConfig(preset=vae_preset.to_dict(), out=str(out / 'vae'), stage='vae',
-                                 pictures_every=max(1, vae_epochs // 5), **common), images, labels).fit(progress=False)
+    vae_trainer = Trainer(RunConfig(preset=vae_preset.to_dict(), out=str(out / 'vae'), stage='vae',
+                                    pictures_every=max(1, vae_epochs // 5), **common), images, labels)
+    vae_ckpt = vae_trainer.fit(progress=False)
     record['vae'] = {'epochs': vae_epochs, 'steps': vae_epochs * per_epoch, 'lr': base.vae_lr, 'adversarial_weight': adversarial,
-                     'warmup_steps': warmup_steps(base.warmup_steps, vae_epochs * per_epoch),
+                     'warmup_steps': vae_trainer.warmup_steps,
                      'calibrated_s_per_step': vae_s, 'seconds': time.perf_counter() - t0}
     print('vae', record['vae'], flush=True)
 
@@ -107,10 +105,11 @@ def main(out: Path, minutes: float | None, data: str | None, device: str, train_
         diffusion_steps = max(per_epoch, int(SAFETY * (deadline - time.perf_counter()) / diff_s))
     epochs = math.ceil(diffusion_steps / per_epoch)
     t0 = time.perf_counter()
-    final = Trainer(RunConfig(preset=replace(diffusion_preset, diffusion_epochs=epochs).to_dict(), out=str(out / 'diffusion'),
-                              diffusion_steps=diffusion_steps, pictures_every=max(1, epochs // 5), **on_vae), images, labels).fit(progress=False)
+    diffusion_trainer = Trainer(RunConfig(preset=replace(diffusion_preset, diffusion_epochs=epochs).to_dict(), out=str(out / 'diffusion'),
+                                          diffusion_steps=diffusion_steps, pictures_every=max(1, epochs // 5), **on_vae), images, labels)
+    final = diffusion_trainer.fit(progress=False)
     record['diffusion'] = {'steps': diffusion_steps, 'epochs': round(diffusion_steps / per_epoch, 2), 'lr': base.diffusion_lr,
-                           'ema_decay': DIFFUSION_EMA, 'warmup_steps': warmup_steps(base.warmup_steps, diffusion_steps),
+                           'ema_decay': DIFFUSION_EMA, 'warmup_steps': diffusion_trainer.warmup_steps,
                            'calibrated_s_per_step': diff_s, 'seconds': time.perf_counter() - t0}
     for stage in ('vae', 'diffusion'):
         r = record[stage]
