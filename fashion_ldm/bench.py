@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import statistics
 import time
 from pathlib import Path
 
@@ -20,8 +21,8 @@ from .unet import count_parameters
 from .vae import vae_loss
 
 # %% auto #0
-__all__ = ['matmul_peak_gflops', 'training_flops_per_image', 'machine_info', 'peak_memory_mb', 'training_throughput',
-           'sampling_throughput', 'benchmark', 'bench_command']
+__all__ = ['matmul_peak_gflops', 'training_flops_per_image', 'machine_info', 'peak_memory_mb', 'bf16_pays', 'interleaved_rates',
+           'training_throughput', 'sampling_throughput', 'benchmark', 'bench_command']
 
 # %% ../nbs/12_bench.ipynb #09a74306
 def _sync(device: torch.device):
@@ -61,42 +62,55 @@ def peak_memory_mb(device: torch.device) -> float:
     import resource
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # kB on Linux
 
-def _timed(fn, repeats: int) -> float:
-    "Seconds per call of `fn` after one warm-up call."
-    fn()
-    start = time.perf_counter()
-    for _ in range(repeats): fn()
-    return (time.perf_counter() - start) / repeats
+def bf16_pays(peak_gflop_s: dict) -> bool:
+    "Whether bfloat16 matrix products ran faster than float32 ones (native bfloat16: CUDA, AVX-512 BF16, AMX), by `peak_gflop_s`."
+    return peak_gflop_s['bfloat16'] > peak_gflop_s['float32']
 
-def training_throughput(model: LatentDiffusionModel, batch_size: int = 128, repeats: int = 5) -> dict:
-    "Images per second, GFLOP/s and fraction of the float32 matmul peak of one training step, for the VAE (if it has weights) and the denoiser (copies)."
+def interleaved_rates(steps: dict, batch_size: int, repeats: int = 3, rounds: int = 3) -> dict:
+    "Median img/s of each of `steps` (name: function running one batch) over `rounds` rounds, each timing `repeats` calls of every one in turn."
+    for fn in steps.values(): fn()   # warm-up
+    rates = {name: [] for name in steps}
+    for _ in range(rounds):
+        for name, fn in steps.items():
+            start = time.perf_counter()
+            for _ in range(repeats): fn()
+            rates[name].append(batch_size * repeats / (time.perf_counter() - start))
+    return {name: statistics.median(r) for name, r in rates.items()}
+
+def _training_step(net: torch.nn.Module, loss_fn, device: torch.device, bf16: bool):
+    "One AdamW step of `net` on `loss_fn(net)`, the forward pass and loss under bfloat16 autocast if `bf16` (as `--precision bf16` trains)."
+    opt = torch.optim.AdamW(net.parameters(), lr=1e-4)
+    def run():
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+            loss = loss_fn(net).float()
+        opt.zero_grad(); loss.backward(); opt.step()
+        _sync(device)
+    return run
+
+def training_throughput(model: LatentDiffusionModel, batch_size: int = 128, repeats: int = 3, rounds: int = 3) -> dict:
+    "Training img/s, GFLOP/s and share of the matmul peak of the VAE (if it has weights) and the denoiser (copies), in turns."
+    # float32, and bfloat16 autocast where its products are the faster: each in `rounds` interleaved rounds (`interleaved_rates`)
     import copy
     device, gen = model.device, torch.Generator().manual_seed(0)
+    peaks = {'float32': matmul_peak_gflops(device), 'bfloat16': matmul_peak_gflops(device, torch.bfloat16, seconds=0.1)}
+    precisions = ('fp32', 'bf16') if bf16_pays(peaks) else ('fp32',)
     z = torch.randn(batch_size, *model.latent_shape, generator=gen).to(device)
     y = torch.randint(0, 10, (batch_size,), generator=gen).to(device)
     ab = model.schedule.alpha_bar.to(device)
-    def step(net, loss_fn):
-        opt = torch.optim.AdamW(net.parameters(), lr=1e-4)
-        def run():
-            loss = loss_fn(); opt.zero_grad(); loss.backward(); opt.step()
-            _sync(device)
-        return run
-    den = copy.deepcopy(model.denoiser).train().requires_grad_(True)
-    den_loss = lambda: diffusion_loss(den, z, y, ab, gen)
-    result = {'batch_size': batch_size, 'peak_gflop_s': {'float32': matmul_peak_gflops(device),
-                                                         'bfloat16': matmul_peak_gflops(device, torch.bfloat16, seconds=0.1)},
-              'denoiser_img_s': batch_size / _timed(step(den, den_loss), repeats),
-              'denoiser_mflop_per_img': training_flops_per_image(den_loss, batch_size) / 1e6}
+    stages = {'denoiser': (model.denoiser, lambda net: diffusion_loss(net, z, y, ab, gen))}
     if any(True for _ in model.vae.parameters()):   # the pixel model's "autoencoder" has no weights
-        vae = copy.deepcopy(model.vae).train().requires_grad_(True)
         x = torch.rand(batch_size, 1, 32, 32, generator=gen).mul(2).sub(1).to(device)
-        vae_loss_fn = lambda: vae_loss(vae, x, generator=gen)[0]
-        result['vae_img_s'] = batch_size / _timed(step(vae, vae_loss_fn), repeats)
-        result['vae_mflop_per_img'] = training_flops_per_image(vae_loss_fn, batch_size) / 1e6
-    for stage in ('denoiser', 'vae'):
-        if f'{stage}_img_s' in result:
-            gflop_s = result[f'{stage}_img_s'] * result[f'{stage}_mflop_per_img'] / 1e3
-            result[f'{stage}_gflop_s'], result[f'{stage}_fraction_of_peak'] = gflop_s, gflop_s / result['peak_gflop_s']['float32']
+        stages['vae'] = (model.vae, lambda net: vae_loss(net, x, generator=gen)[0])
+    result = {'batch_size': batch_size, 'peak_gflop_s': peaks, 'precisions': list(precisions)}
+    for stage, (net, loss_fn) in stages.items():
+        nets = {p: copy.deepcopy(net).train().requires_grad_(True) for p in precisions}
+        rates = interleaved_rates({p: _training_step(nets[p], loss_fn, device, p == 'bf16') for p in precisions}, batch_size, repeats, rounds)
+        mflop = result[f'{stage}_mflop_per_img'] = training_flops_per_image(lambda: loss_fn(nets['fp32']), batch_size) / 1e6
+        for p, rate in rates.items():
+            suffix, peak = ('', peaks['float32']) if p == 'fp32' else ('_bf16', peaks['bfloat16'])
+            result[f'{stage}_img_s{suffix}'], result[f'{stage}_gflop_s{suffix}'] = rate, rate * mflop / 1e3
+            result[f'{stage}_fraction_of_peak{suffix}'] = rate * mflop / 1e3 / peak
+        if 'bf16' in rates: result[f'{stage}_bf16_speedup'] = rates['bf16'] / rates['fp32']
     return result
 
 def sampling_throughput(model: LatentDiffusionModel, n: int = 500, config: SamplingConfig | None = None, **changes) -> float:
