@@ -12,7 +12,8 @@ The modes of one network are timed in interleaved rounds (a round times 512 imag
 the median over the rounds, so that a slow spell of this shared machine falls on all modes alike. Compiling happens
 before the rounds; its seconds are recorded (inductor caches its kernels, so a second run compiles faster).
 
-Run from the repository root (about 15 minutes on a 2-core CPU, most of it compiling):
+Run from the repository root (7 minutes on a 2-core CPU with AVX-512 BF16, where inductor had cached the width-16
+kernels; compiling a network takes up to 80 s per mode when it has not):
     python nbs/results/training_speed.py nbs/results/training_speed_MACHINE.json
 """
 import json
