@@ -172,7 +172,9 @@ def model_from_checkpoint(path: str | Path, device: torch.device | str = 'cpu', 
     if state.get('sampling'):   # settings tuned for this model (09a)
         try: model.default_config = model.default_config.replace(**state['sampling'])
         except (TypeError, ValueError) as e: raise CheckpointError(f'{path}: its sampling settings are not valid: {e}') from None
-    return model.to(get_device(device))
+    model = model.to(get_device(device))
+    # channels-last weights sample about 1.2x as fast on the CPU, to the same figures (nbs/results/sampling_precision*.json)
+    return model.to(memory_format=torch.channels_last) if model.device.type == 'cpu' else model
 
 # %% ../nbs/07_ldm.ipynb #5fed7c66
 def generate_latent_diffusion_samples(model: LatentDiffusionModel, class_idx, n: int, alphas_cumprod: torch.Tensor | None = None,

@@ -1,26 +1,30 @@
 """Does bf16 autocast or channels_last make a sampling step cheaper on this CPU, and what does it do to the figures?
 
-Times the default sampler (with decoding, at the default guidance) three times for each variant, alternating between
-them (500 images; 100 under bf16, which is slow here), then measures 2,000 samples per variant against 2,000 training
-images, like sampler_sweep.py.
+Times the model's default sampler (with decoding, at its default guidance) REPEATS times for each variant,
+alternating between them (500 images; 100 under bf16 where bfloat16 products are slower than float32 ones, as on
+AVX2-only CPUs), then measures 2,000 samples per variant against 2,000 training images, like sampler_sweep.py.
 
-Run from the repository root (about 10 minutes on 2 CPU cores):  python nbs/results/sampling_precision.py
-Writes nbs/results/sampling_precision.json; README's speed section quotes it.
+Run from the repository root:  python nbs/results/sampling_precision.py [MODEL [OUT]]
+MODEL is a shipped name or a checkpoint (default: cpu); OUT defaults to nbs/results/sampling_precision.json.
+- sampling_precision.json: the `cpu` model on an AVX2-only EPYC, 3 repeats (about 10 minutes);
+- sampling_precision_gpu_avx512bf16.json: the default `gpu` model on an EPYC with AVX-512 BF16, 5 repeats.
+README's speed sections quote them.
 """
 import contextlib
 import copy
 import json
-import platform
+import sys
 import time
 from pathlib import Path
 
 import torch
 
+from fashion_ldm.bench import bf16_pays, machine_info, matmul_peak_gflops
 from fashion_ldm.data import balanced_subset, load_fashion_mnist
 from fashion_ldm.evaluate import load_classifier, sample_metrics, unit_images
 from fashion_ldm.ldm import LatentDiffusionModel
 
-N_PER_CLASS, SEED, REPEATS = 200, 1, 3
+N_PER_CLASS, SEED, REPEATS = 200, 1, 5
 
 
 def variant(model, bf16: bool, channels_last: bool):
@@ -30,8 +34,10 @@ def variant(model, bf16: bool, channels_last: bool):
     return m, (torch.autocast('cpu', dtype=torch.bfloat16) if bf16 else contextlib.nullcontext())
 
 
-def main(out: str = 'nbs/results/sampling_precision.json') -> None:
-    base = LatentDiffusionModel.from_pretrained('cpu', device='cpu')   # the model these figures were measured on
+def main(name: str = 'cpu', out: str = 'nbs/results/sampling_precision.json') -> None:
+    base = LatentDiffusionModel.from_pretrained(name, device='cpu')
+    cpu = torch.device('cpu')
+    peaks = {'float32': matmul_peak_gflops(cpu), 'bfloat16': matmul_peak_gflops(cpu, torch.bfloat16, seconds=0.1)}
     classifier = load_classifier()
     images, labels = load_fashion_mnist(train=True)
     reference = unit_images(images[balanced_subset(labels, 10 * N_PER_CLASS, torch.Generator().manual_seed(0))])
@@ -39,7 +45,7 @@ def main(out: str = 'nbs/results/sampling_precision.json') -> None:
     timings = {key: [] for key in variants}
     for rep in range(REPEATS):                        # alternate the variants, so a busy moment hits them all alike
         for key, (model, ctx) in variants.items():
-            per_class = 10 if key[0] else 50          # bf16 is slow here: 100 images instead of 500
+            per_class = 10 if key[0] and not bf16_pays(peaks) else 50   # slow bf16: 100 images instead of 500
             with ctx:
                 if rep == 0: model.sample('all', 1, seed=0)                   # warm-up
                 start = time.perf_counter()
@@ -54,12 +60,13 @@ def main(out: str = 'nbs/results/sampling_precision.json') -> None:
                      'img_s_default_guidance_runs': [round(r, 1) for r in timings[(bf16, channels_last)]],
                      **{k: round(m[k], 4) for k in ('fid', 'precision', 'recall', 'accuracy')}})
         print(rows[-1], flush=True)
-    record = {'model': 'shipped (fashion_ldm_cpu.pt)', 'sampler': base.default_config.sampler, 'steps': base.default_config.n_steps,
-              'samples': 10 * N_PER_CLASS, 'reference': f'{10 * N_PER_CLASS} balanced training images (seed 0)',
-              'cpu': platform.processor() or platform.machine(), 'threads': torch.get_num_threads(), 'rows': rows}
+    record = {'model': name, 'sampler': base.default_config.sampler, 'steps': base.default_config.n_steps,
+              'guidance': base.default_config.guidance, 'samples': 10 * N_PER_CLASS,
+              'reference': f'{10 * N_PER_CLASS} balanced training images (seed 0)', 'repeats': REPEATS,
+              'machine': machine_info(cpu), 'peak_gflop_s': peaks, 'rows': rows}
     Path(out).write_text(json.dumps(record, indent=1) + '\n')
     print(f'wrote {out}')
 
 
 if __name__ == '__main__':
-    main()
+    main(*sys.argv[1:3])
