@@ -7,7 +7,8 @@ AVX2-only CPUs), then measures 2,000 samples per variant against 2,000 training 
 Run from the repository root:  python nbs/results/sampling_precision.py [MODEL [OUT]]
 MODEL is a shipped name or a checkpoint (default: cpu); OUT defaults to nbs/results/sampling_precision.json.
 - sampling_precision.json: the `cpu` model on an AVX2-only EPYC, 3 repeats (about 10 minutes);
-- sampling_precision_gpu_avx512bf16.json: the default `gpu` model on an EPYC with AVX-512 BF16, 5 repeats.
+- sampling_precision_gpu_avx512bf16.json: the default `gpu` model on an EPYC with AVX-512 BF16, 5 repeats (its decoder as
+  the GPU trained it, then the package's; both runs were made before loaded models became channels-last).
 README's speed sections quote them.
 """
 import contextlib
@@ -29,8 +30,8 @@ N_PER_CLASS, SEED, REPEATS = 200, 1, 5
 
 def variant(model, bf16: bool, channels_last: bool):
     "A copy of `model` (in channels_last if asked) and the context to sample it in."
-    m = copy.deepcopy(model)
-    if channels_last: m = m.to(memory_format=torch.channels_last)
+    # a model loaded on the CPU is channels-last already (notebook 07): set each variant's layout explicitly
+    m = copy.deepcopy(model).to(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
     return m, (torch.autocast('cpu', dtype=torch.bfloat16) if bf16 else contextlib.nullcontext())
 
 

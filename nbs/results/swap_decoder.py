@@ -5,7 +5,7 @@ the shipped denoiser sample through the new decoder unchanged.
 
 Run from the repository root:
     python nbs/results/swap_decoder.py fashion_ldm/weights/fashion_mnist_latent_diffusion_final.pt \
-        runs/vae_adversarial_gpu_decoder/adversarial_0.5_fp16.pt "--decoder-only 'adversarial 0.5'"
+        runs/vae_adversarial_gpu_decoder/adversarial_0.5_fp16.pt "--start gpu --decoder-only 'adversarial 0.5'"
 (the _fp16 file: the arm's checkpoint after `export_pretrained`, float16 as shipped). Rewrites SHIPPED in place.
 """
 import sys
@@ -24,12 +24,12 @@ def swap_decoder(shipped: str, tuned: str, arm: str) -> None:
     state = torch.load(shipped, weights_only=True)
     state['vae'] = {k: v.contiguous() for k, v in new['vae'].items()}
     state['config'] = {**state['config'], 'decoder_finetune': {
-        'command': f'python nbs/results/vae_adversarial.py --start gpu {arm}', **new['config'].get('vae_adversarial', {}),
+        'command': f'python nbs/results/vae_adversarial.py {arm}', **new['config'].get('vae_adversarial', {}),
         'epochs': 1, 'device': 'cpu'}}
     save_atomic(state, shipped)
     print(f'{shipped}: decoder from {tuned}')
 
 
 if __name__ == '__main__':
-    if len(sys.argv) != 4: sys.exit('usage: python nbs/results/swap_decoder.py SHIPPED TUNED ARM_ARGUMENTS')
+    if len(sys.argv) != 4: sys.exit('usage: python nbs/results/swap_decoder.py SHIPPED TUNED "ARGUMENTS OF ITS vae_adversarial.py RUN"')
     swap_decoder(*sys.argv[1:])
