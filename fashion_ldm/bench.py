@@ -67,10 +67,11 @@ def bf16_pays(peak_gflop_s: dict) -> bool:
     "Whether bfloat16 matrix products ran faster than float32 ones (native bfloat16: CUDA, AVX-512 BF16, AMX), by `peak_gflop_s`."
     return peak_gflop_s['bfloat16'] > peak_gflop_s['float32']
 
-def interleaved_rates(steps: dict, batch_size: int, repeats: int = 3, rounds: int = 3) -> dict:
+def interleaved_rates(steps: dict, batch_size: int, repeats: int = 3, rounds: int = 3, per_round: dict | None = None) -> dict:
     "Median img/s of each of `steps` (name: function running one batch) over `rounds` rounds, each timing `repeats` calls of every one in turn."
     for fn in steps.values(): fn()   # warm-up
-    rates = {name: [] for name in steps}
+    rates = per_round if per_round is not None else {}   # the rate of every round, for whoever asks
+    rates.update({name: [] for name in steps})
     for _ in range(rounds):
         for name, fn in steps.items():
             start = time.perf_counter()

@@ -8,8 +8,10 @@ with AdamW, in:
   bf16, batch 256       twice the batch: fewer, larger products per image
   compile               torch.compile (inductor) in float32, as `--compile` does for the denoiser
   bf16 + compile
-The modes of one network are timed in interleaved rounds (a round times 512 images of each mode) and each rate is
-the median over the rounds, so that a slow spell of this shared machine falls on all modes alike. Compiling happens
+The modes of one network are timed in interleaved rounds by the bench's `interleaved_rates` (a round times 512 images
+of each mode, after one warm-up round) and each rate is the median over the rounds, so that a slow spell of this shared
+machine falls on all modes alike. (The committed record came from the version before it called `interleaved_rates`,
+which timed the same rounds without the warm-up round.) Compiling happens
 before the rounds; its seconds are recorded (inductor caches its kernels, so a second run compiles faster).
 
 Run from the repository root (7 minutes on a 2-core CPU with AVX-512 BF16, where inductor had cached the width-16
@@ -17,14 +19,13 @@ kernels; compiling a network takes up to 80 s per mode when it has not):
     python nbs/results/training_speed.py nbs/results/training_speed_MACHINE.json
 """
 import json
-import statistics
 import sys
 import time
 from pathlib import Path
 
 import torch
 
-from fashion_ldm.bench import machine_info, matmul_peak_gflops
+from fashion_ldm.bench import interleaved_rates, machine_info, matmul_peak_gflops
 from fashion_ldm.loss import diffusion_loss
 from fashion_ldm.schedule import NoiseSchedule
 from fashion_ldm.unet import LatentUNetDenoiser
@@ -60,23 +61,18 @@ def training_step(network: str, width: int, mode: str):
 
 
 def measure(network: str, width: int) -> dict:
-    "Median img/s of each mode over interleaved rounds, the ratio to fp32, and the seconds of the first two steps."
+    "Median img/s of each mode over interleaved rounds (`interleaved_rates`), the ratio to fp32, and the seconds of the first two steps."
     steps, first = {}, {}
     for mode in MODES:
         started = time.perf_counter()
-        steps[mode] = training_step(network, width, mode)
-        for _ in range(2): steps[mode][0]()
+        step, batch = training_step(network, width, mode)
+        for _ in range(2): step()
         first[mode] = time.perf_counter() - started
-    rates = {mode: [] for mode in MODES}
-    for _ in range(ROUNDS):
-        for mode, (step, batch) in steps.items():
-            n = max(1, IMAGES_PER_ROUND // batch)
-            started = time.perf_counter()
-            for _ in range(n): step()
-            rates[mode].append(n * batch / (time.perf_counter() - started))
-    median = {mode: statistics.median(r) for mode, r in rates.items()}
+        steps[mode] = lambda step=step, n=max(1, IMAGES_PER_ROUND // batch): [step() for _ in range(n)]   # IMAGES_PER_ROUND a call
+    rounds = {}
+    median = interleaved_rates(steps, IMAGES_PER_ROUND, repeats=1, rounds=ROUNDS, per_round=rounds)
     return {mode: {'img_s': round(median[mode], 1), 'x_fp32': round(median[mode] / median['fp32'], 3),
-                   'rounds': [round(r, 1) for r in rates[mode]], 'first_two_steps_s': round(first[mode], 1)} for mode in MODES}
+                   'rounds': [round(r, 1) for r in rounds[mode]], 'first_two_steps_s': round(first[mode], 1)} for mode in MODES}
 
 
 def main(out: str) -> None:
