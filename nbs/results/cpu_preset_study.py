@@ -15,12 +15,19 @@ The rule, written before the diffusion stage ran: the candidate replaces the shi
 - its recall beats the shipped model's 0.420 by more than 0.02,
 - its precision is at least 0.729 (within 0.1 of the floor's 0.829) and its accuracy at least 95%,
 - and both stages together took at most 30 minutes of wall time on this 2-core CPU.
+It passed (recall 0.517, precision 0.767, accuracy 98.5%, 21.9 minutes) and became the `cpu` preset.
 
-Run from the repository root (about 40 minutes on a 2-core CPU with AVX-512 BF16, measurement included):
-    python nbs/results/cpu_preset_study.py
-Runs go to runs/cpu2_vae/ and runs/cpu2/ (not committed); a stage whose run is finished is not trained again.
-Writes `cpu2_default` and `cpu2_reconstructions` into nbs/results/eval_10k.json (by measure_model.py) and
-nbs/results/cpu_preset_study.json (the settings, each stage's seconds, the figures and the rule's verdict).
+A second candidate, `cpu3`, then spends most of the 8 minutes left on the VAE: 6 epochs (the adversarial term from
+the 4th), the denoiser's 28 epochs unchanged, its time estimated at 25 minutes from cpu2's epochs. The rule, written
+before its run: it replaces cpu2 if its recall beats cpu2's 0.517 by more than 0.02, its FID is no worse than cpu2's
+1.85 by more than 0.2 (a clause added for this run; cpu2 passes it against the model before it), its precision is at
+least 0.729 and its accuracy at least 95%, and it took at most 30 minutes.
+
+Run from the repository root (about 40 minutes each on a 2-core CPU with AVX-512 BF16, measurement included):
+    python nbs/results/cpu_preset_study.py [NAME]        (NAME: cpu2, the default, or cpu3)
+Runs go to runs/NAME_vae/ and runs/NAME/ (not committed); a stage whose run is finished is not trained again.
+Writes `NAME_default` and `NAME_reconstructions` into nbs/results/eval_10k.json (by measure_model.py) and NAME's entry
+in nbs/results/cpu_preset_study.json (the settings, each stage's seconds, the figures and the rule's verdict).
 """
 import json
 import subprocess
@@ -35,12 +42,9 @@ from fashion_ldm.checkpoint import FINAL_NAME, LAST_NAME, export_pretrained, rea
 from fashion_ldm.data import get_preset
 from fashion_ldm.train import RunConfig, Trainer
 
-VAE_RUN, RUN = Path('runs/cpu2_vae'), Path('runs/cpu2')
-VAE_EPOCHS, DIFFUSION_EPOCHS = 4, 28
-CANDIDATE = get_preset('cpu', vae_epochs=VAE_EPOCHS, diffusion_epochs=DIFFUSION_EPOCHS,
-                       vae_feature_weight=1.0, vae_adversarial_weight=0.5)
-SHIPPED = {'recall': 0.420}
-RULE = {'recall_gain': 0.02, 'min_precision': 0.729, 'min_accuracy': 0.95, 'max_minutes': 30}
+# each candidate: its VAE and diffusion epochs, and the key in eval_10k.json of the model it must beat
+CANDIDATES = {'cpu2': (4, 28, 'cpu_dpm2m12_seed0'), 'cpu3': (6, 28, 'cpu2_default')}
+RULE = {'recall_gain': 0.02, 'max_fid_loss': 0.2, 'min_precision': 0.729, 'min_accuracy': 0.95, 'max_minutes': 30}
 RESULTS = Path('nbs/results/cpu_preset_study.json')
 FIGURES = ('fid', 'kid', 'precision', 'recall', 'accuracy')
 
@@ -56,25 +60,31 @@ def train(cfg: RunConfig) -> float:
     return json.loads(record.read_text())['seconds']
 
 
-def main() -> None:
+def main(name: str = 'cpu2') -> None:
+    vae_epochs, diffusion_epochs, against = CANDIDATES[name]
+    candidate = get_preset('cpu', vae_epochs=vae_epochs, diffusion_epochs=diffusion_epochs, vae_feature_weight=1.0, vae_adversarial_weight=0.5)
+    vae_run, run = Path(f'runs/{name}_vae'), Path(f'runs/{name}')
     common = dict(precision='bf16', download=False, overwrite=True)
-    seconds = {'vae': train(RunConfig(CANDIDATE.to_dict(), out=str(VAE_RUN), stage='vae', **common)),   # feature classifier included
-               'diffusion': train(RunConfig(CANDIDATE.to_dict(), out=str(RUN), stage='diffusion', vae_from=str(VAE_RUN / LAST_NAME), **common))}
-    exported = export_pretrained(RUN / FINAL_NAME, RUN / 'cpu2_fp16.pt')
-    subprocess.run([sys.executable, 'nbs/results/measure_model.py', 'cpu2', str(exported), '--library-default'], check=True)
+    seconds = {'vae': train(RunConfig(candidate.to_dict(), out=str(vae_run), stage='vae', **common)),   # feature classifier included
+               'diffusion': train(RunConfig(candidate.to_dict(), out=str(run), stage='diffusion', vae_from=str(vae_run / LAST_NAME), **common))}
+    exported = export_pretrained(run / FINAL_NAME, run / f'{name}_fp16.pt')
+    subprocess.run([sys.executable, 'nbs/results/measure_model.py', name, str(exported), '--library-default'], check=True)
     figures = json.loads(Path('nbs/results/eval_10k.json').read_text())
-    samples = figures['cpu2_default']
-    passed = {'recall': samples['recall'] > SHIPPED['recall'] + RULE['recall_gain'],
+    samples, shipped = figures[f'{name}_default'], {k: figures[against][k] for k in FIGURES}
+    passed = {'recall': samples['recall'] > shipped['recall'] + RULE['recall_gain'],
+              'fid': samples['fid'] <= shipped['fid'] + RULE['max_fid_loss'],
               'precision': samples['precision'] >= RULE['min_precision'],
               'accuracy': samples['accuracy'] >= RULE['min_accuracy'],
               'minutes': sum(seconds.values()) / 60 <= RULE['max_minutes']}
-    RESULTS.write_text(json.dumps({'preset': CANDIDATE.to_dict(), 'precision': 'bf16', 'rule': RULE, 'shipped': SHIPPED,
-                                   'seconds': seconds, 'machine': machine_info(torch.device('cpu')),
-                                   'samples': {k: samples[k] for k in FIGURES},
-                                   'reconstructions': {k: figures['cpu2_reconstructions'][k] for k in FIGURES},
-                                   'passed': passed, 'ships': all(passed.values())}, indent=1) + '\n')
+    study = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
+    study[name] = {'preset': candidate.to_dict(), 'precision': 'bf16', 'rule': RULE, 'against': {'key': against, **shipped},
+                   'seconds': seconds, 'machine': machine_info(torch.device('cpu')),
+                   'samples': {k: samples[k] for k in FIGURES},
+                   'reconstructions': {k: figures[f'{name}_reconstructions'][k] for k in FIGURES},
+                   'passed': passed, 'ships': all(passed.values())}
+    RESULTS.write_text(json.dumps(study, indent=1) + '\n')
     print(json.dumps(passed), f'wrote {RESULTS}')
 
 
 if __name__ == '__main__':
-    main()
+    main(*sys.argv[1:])
