@@ -15,29 +15,17 @@ from pathlib import Path
 import torch
 
 from .ldm import LatentDiffusionModel, model_from_checkpoint
+from .loop import bf16_pays, matmul_peak_gflops, sync_device
 from .loss import diffusion_loss
 from .solvers import SamplingConfig
 from .unet import count_parameters
 from .vae import vae_loss
 
 # %% auto #0
-__all__ = ['matmul_peak_gflops', 'training_flops_per_image', 'machine_info', 'peak_memory_mb', 'bf16_pays', 'interleaved_rates',
-           'training_throughput', 'sampling_throughput', 'benchmark', 'bench_command']
+__all__ = ['training_flops_per_image', 'machine_info', 'peak_memory_mb', 'interleaved_rates', 'training_throughput',
+           'sampling_throughput', 'benchmark', 'bench_command']
 
 # %% ../nbs/12_bench.ipynb #09a74306
-def _sync(device: torch.device):
-    if device.type == 'cuda': torch.cuda.synchronize(device)
-
-def matmul_peak_gflops(device: torch.device, dtype: torch.dtype = torch.float32, size: int = 1024, seconds: float = 0.5) -> float:
-    "GFLOP/s of the fastest of the `size`² matrix products in `dtype` run for `seconds` (after one warm-up): the ceiling training is compared with."
-    a, b = (torch.randn(size, size, generator=torch.Generator().manual_seed(i)).to(device, dtype) for i in (0, 1))
-    a @ b; _sync(device)
-    fastest, start = float('inf'), time.perf_counter()
-    while time.perf_counter() - start < seconds or fastest == float('inf'):
-        t = time.perf_counter(); a @ b; _sync(device)
-        fastest = min(fastest, time.perf_counter() - t)   # the best call: a busy moment of a shared machine lowers the mean, not the peak
-    return 2 * size ** 3 / fastest / 1e9
-
 def training_flops_per_image(loss_fn, batch_size: int) -> float:
     "Floating-point operations of one forward and backward pass of `loss_fn()` per image (matrix products and convolutions)."
     from torch.utils.flop_counter import FlopCounterMode
@@ -63,10 +51,6 @@ def peak_memory_mb(device: torch.device) -> float:
     import resource
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # kB on Linux
 
-def bf16_pays(peak_gflop_s: dict) -> bool:
-    "Whether bfloat16 matrix products ran faster than float32 ones (native bfloat16: CUDA, AVX-512 BF16, AMX), by `peak_gflop_s`."
-    return peak_gflop_s['bfloat16'] > peak_gflop_s['float32']
-
 def interleaved_rates(steps: dict, batch_size: int, repeats: int = 3, rounds: int = 3, per_round: dict | None = None) -> dict:
     "Median img/s of each of `steps` (name: function running one batch) over `rounds` rounds, each timing `repeats` calls of every one in turn."
     for fn in steps.values(): fn()   # warm-up
@@ -86,7 +70,7 @@ def _training_step(net: torch.nn.Module, loss_fn, device: torch.device, bf16: bo
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
             loss = loss_fn(net).float()
         opt.zero_grad(); loss.backward(); opt.step()
-        _sync(device)
+        sync_device(device)
     return run
 
 def training_throughput(model: LatentDiffusionModel, batch_size: int = 128, repeats: int = 3, rounds: int = 3) -> dict:
@@ -121,7 +105,7 @@ def sampling_throughput(model: LatentDiffusionModel, n: int = 500, config: Sampl
     cfg = model.sampling_config(config, **changes)
     def run(per_class, cfg):
         model.sample('all', per_class, cfg)
-        _sync(model.device)
+        sync_device(model.device)
     run(1, cfg.replace(steps=2))
     start = time.perf_counter()
     run(max(1, n // 10), cfg)

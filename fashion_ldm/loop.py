@@ -5,6 +5,7 @@
 # %% ../nbs/00a_loop.ipynb #bf0a9165
 from __future__ import annotations
 
+import functools
 import time
 from typing import Callable
 
@@ -14,7 +15,7 @@ from tqdm.std import tqdm   # plain text, in a terminal and in a notebook alike
 
 # %% auto #0
 __all__ = ['EVENTS', 'TrainingStopped', 'Callback', 'epoch_permutation', 'count_batches', 'Loop', 'ClipGradients',
-           'SkipNonFinite', 'StopAfter', 'ProgressBar']
+           'SkipNonFinite', 'StopAfter', 'ProgressBar', 'sync_device', 'matmul_peak_gflops', 'bf16_pays', 'native_bf16']
 
 # %% ../nbs/00a_loop.ipynb #c8cc4771
 class TrainingStopped(Exception):
@@ -148,3 +149,31 @@ class ProgressBar(Callback):
     def after_epoch(self, loop): self.cleanup(loop)
     def cleanup(self, loop):
         if self.bar is not None: self.bar.close(); self.bar = None
+
+# %% ../nbs/00a_loop.ipynb #c8aeeddc
+def sync_device(device: torch.device):
+    "Wait until `device` has finished its queued work (CUDA runs asynchronously), so that a clock read after it is honest."
+    if device.type == 'cuda': torch.cuda.synchronize(device)
+
+def matmul_peak_gflops(device: torch.device, dtype: torch.dtype = torch.float32, size: int = 1024, seconds: float = 0.5) -> float:
+    "GFLOP/s of the fastest of the `size`² matrix products in `dtype` run for `seconds` (after one warm-up): the ceiling training is compared with."
+    a, b = (torch.randn(size, size, generator=torch.Generator().manual_seed(i)).to(device, dtype) for i in (0, 1))
+    a @ b; sync_device(device)
+    fastest, start = float('inf'), time.perf_counter()
+    while time.perf_counter() - start < seconds or fastest == float('inf'):
+        t = time.perf_counter(); a @ b; sync_device(device)
+        fastest = min(fastest, time.perf_counter() - t)   # the best call: a busy moment of a shared machine lowers the mean, not the peak
+    return 2 * size ** 3 / fastest / 1e9
+
+def bf16_pays(peak_gflop_s: dict, margin: float = 1.0) -> bool:
+    "Whether bfloat16 matrix products ran more than `margin` times as fast as float32 ones, by `peak_gflop_s` (keys 'float32', 'bfloat16')."
+    return peak_gflop_s['bfloat16'] > margin * peak_gflop_s['float32']
+
+@functools.cache
+def native_bf16(device_type: str) -> bool:
+    "Whether bfloat16 autocast pays on this kind of device: always on CUDA; on the CPU if its bfloat16 products run 1.5× its float32 ones (measured once); elsewhere not."
+    if device_type == 'cuda': return True
+    if device_type != 'cpu': return False
+    cpu = torch.device('cpu')
+    peaks = {dtype: matmul_peak_gflops(cpu, getattr(torch, dtype), size=512, seconds=0.2) for dtype in ('float32', 'bfloat16')}
+    return bf16_pays(peaks, margin=1.5)

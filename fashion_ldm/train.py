@@ -21,7 +21,7 @@ from .data import CLASS_NAMES, PRESETS, Preset, get_device, get_preset, save_gri
 from .ema import EMA, EMAUpdate, warmup_cosine_scheduler
 from .evaluate import FEATURE_NET, FashionClassifier, train_feature_classifier
 from .ldm import LatentDiffusionModel, encode_dataset, one_class_per_column
-from .loop import Callback, ClipGradients, Loop, ProgressBar, SkipNonFinite, StopAfter, TrainingStopped, count_batches
+from .loop import Callback, ClipGradients, Loop, ProgressBar, SkipNonFinite, StopAfter, TrainingStopped, count_batches, native_bf16
 from .loss import diffusion_loss
 from .schedule import NoiseSchedule
 from .unet import LatentUNetDenoiser
@@ -36,7 +36,7 @@ __all__ = ['STAGES', 'FEATURE_NET_NAME', 'SPACES', 'PRECISIONS', 'RunConfig', 'R
 STAGES = ('vae', 'diffusion', 'all')
 FEATURE_NET_NAME = 'feature_classifier.pt'   # in the run folder: the VAE's feature-term classifier
 SPACES = ('latent', 'pixel')
-PRECISIONS = ('auto', 'fp32', 'bf16')   # auto: bfloat16 autocast on CUDA, float32 elsewhere
+PRECISIONS = ('auto', 'fp32', 'bf16')   # auto: bfloat16 autocast where it is native (`native_bf16`: CUDA, fast-bf16 CPUs), float32 elsewhere
 
 @dataclass
 class RunConfig:
@@ -218,7 +218,7 @@ class Checkpoints(Callback):
     def after_epoch(self, loop): self.trainer.save()
 
 class MetricsLog(Callback):
-    "One line of JSON per epoch in `metrics.jsonl`: mean loss, skipped steps, seconds and learning rate (and the critic's mean hinge loss, when it trains)."
+    "One line of JSON per epoch in `metrics.jsonl`: mean loss, skipped steps, seconds, learning rate, precision (and the critic's mean hinge loss, when it trains)."
     order = 25
     def __init__(self, trainer: 'Trainer'): self.trainer = trainer
     def _critic_losses(self) -> list: return self.trainer.adversary.critic_losses if self.trainer.adversary else []
@@ -227,6 +227,7 @@ class MetricsLog(Callback):
         losses, critic = loop.losses[self.n0:], self._critic_losses()[self.c0:]
         self.trainer.log(stage=self.trainer.stage, epoch=loop.epoch, loss=sum(losses) / max(1, len(losses)),
                          bad_steps=self.trainer.guard.bad_steps, seconds=time.time() - self.t0, lr=loop.opt.param_groups[0]['lr'],
+                         precision=str(loop.autocast or torch.float32).removeprefix('torch.'),
                          **({'critic_loss': sum(critic) / len(critic)} if critic else {}))
 
 class Pictures(Callback):
@@ -409,8 +410,8 @@ class Trainer:
 
     # --- one stage through the loop --------------------------------------------------
     def _autocast(self) -> torch.dtype | None:
-        "The autocast dtype of the forward passes: bfloat16 when asked, or by default on CUDA; None is float32."
-        bf16 = self.cfg.precision == 'bf16' or (self.cfg.precision == 'auto' and self.device.type == 'cuda')
+        "The autocast dtype of the forward passes: bfloat16 when asked, or by default where it is native (notebook 00a); None is float32."
+        bf16 = self.cfg.precision == 'bf16' or (self.cfg.precision == 'auto' and native_bf16(self.device.type))
         return torch.bfloat16 if bf16 else None
 
     def _stage_loop(self, callbacks: list) -> Loop:
