@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--compile', action='store_true', help='torch.compile the denoiser (useful on CUDA)')
     t.add_argument('--precision', choices=PRECISIONS,
                    help="autocast of the forward passes: bf16 is faster on GPUs and on CPUs with native bfloat16 (README); "
-                        "default: auto, bf16 where it is native: CUDA, and CPUs whose bf16 products run 1.5x float32 (with --resume: the run's own)")
+                        "default: auto, bf16 where it is native: CUDA, and CPUs whose bf16 products run over 1.5x float32 (with --resume: the run's own)")
 
     s = sub.add_parser('sample', help='generate images from a trained model', description=
                        'Generate images (DPM-Solver++ 2M by default, or DDIM) and write a PNG grid (--out) and/or arrays with labels (--npz).')

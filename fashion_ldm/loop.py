@@ -171,7 +171,7 @@ def bf16_pays(peak_gflop_s: dict, margin: float = 1.0) -> bool:
 
 @functools.cache
 def native_bf16(device_type: str) -> bool:
-    "Whether bfloat16 autocast pays on this kind of device: always on CUDA; on the CPU if its bfloat16 products run 1.5× its float32 ones (measured once); elsewhere not."
+    "Whether bfloat16 autocast pays on this kind of device: always on CUDA; on the CPU if its bfloat16 products run over 1.5× its float32 ones (measured once); elsewhere not."
     if device_type == 'cuda': return True
     if device_type != 'cpu': return False
     cpu = torch.device('cpu')

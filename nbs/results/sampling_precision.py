@@ -20,7 +20,8 @@ from pathlib import Path
 
 import torch
 
-from fashion_ldm.bench import bf16_pays, machine_info, matmul_peak_gflops
+from fashion_ldm.bench import machine_info
+from fashion_ldm.loop import bf16_pays, matmul_peak_gflops
 from fashion_ldm.data import balanced_subset, load_fashion_mnist
 from fashion_ldm.evaluate import load_classifier, sample_metrics, unit_images
 from fashion_ldm.ldm import LatentDiffusionModel

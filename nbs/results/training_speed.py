@@ -25,7 +25,8 @@ from pathlib import Path
 
 import torch
 
-from fashion_ldm.bench import interleaved_rates, machine_info, matmul_peak_gflops
+from fashion_ldm.bench import interleaved_rates, machine_info
+from fashion_ldm.loop import matmul_peak_gflops
 from fashion_ldm.loss import diffusion_loss
 from fashion_ldm.schedule import NoiseSchedule
 from fashion_ldm.unet import LatentUNetDenoiser
