@@ -30,10 +30,11 @@ denoiser_levers.py measured on short runs, at a small cost in recall. Its goal i
 written before its run: it replaces cpu3 if its FID is at least 0.2 better than cpu3's 1.77, its recall no more than
 0.01 below cpu3's 0.546, its precision at least 0.729 and its accuracy at least 95%, and cpu3's VAE stage plus its
 diffusion stage took at most 30 minutes.
+It did not pass: FID 1.62 (0.15 better), recall 0.548, precision 0.768, accuracy 98.6%, 24.4 minutes; cpu3 stays.
 
 Run from the repository root (about 40 minutes each on a 2-core CPU with AVX-512 BF16, measurement included):
     python nbs/results/cpu_preset_study.py [NAME]        (NAME: cpu2, the default, cpu3 or cpu4)
-Runs go to runs/NAME_vae/ and runs/NAME/ (not committed); a stage whose run is finished is not trained again.
+Runs go to runs/NAME_vae/ (cpu4: cpu3's) and runs/NAME/ (not committed); a stage whose run is finished is not trained again.
 Writes `NAME_default` and `NAME_reconstructions` into nbs/results/eval_10k.json (by measure_model.py) and NAME's entry
 in nbs/results/cpu_preset_study.json (the settings, each stage's seconds, the figures and the rule's verdict).
 """
