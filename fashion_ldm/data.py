@@ -113,7 +113,7 @@ PRESETS = {
     'quick': Preset('quick', train_images=2_000, vae_epochs=2, diffusion_epochs=4, batch_size=64,
                     denoiser_channels=16, vae_channels=16, warmup_steps=20, ema_decay=0.99),
     'cpu':   Preset('cpu', train_images=None, vae_epochs=6, diffusion_epochs=28, batch_size=128,
-                    denoiser_channels=16, vae_channels=16, vae_feature_weight=1.0, vae_adversarial_weight=0.5),
+                    denoiser_channels=16, vae_channels=16, diffusion_lr=2e-3, vae_feature_weight=1.0, vae_adversarial_weight=0.5),
     'long':  Preset('long', train_images=None, vae_epochs=3, diffusion_epochs=24, batch_size=128,
                     denoiser_channels=32, vae_channels=32, vae_feature_weight=1.0),
     'full':  Preset('full', train_images=None, vae_epochs=50, diffusion_epochs=200, batch_size=128,
