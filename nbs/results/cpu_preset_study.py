@@ -51,6 +51,8 @@ epochs instead of 6 (the adversarial term from the 5th), then cpu4's denoiser re
 from seed 0, estimated at 28 minutes from cpu3's epoch times (72-76 s without the term, 107-135 s with it). Its rule,
 written before its run, is cpu3's against cpu4: recall more than 0.02 above cpu4's 0.548, FID no more than 0.2 worse
 than cpu4's 1.62, precision at least 0.729, accuracy at least 95%, both stages together at most 30 minutes.
+It did not pass: recall 0.556 (+0.009), FID 1.76, precision 0.765, accuracy 98.4%, in 30.3 minutes (879 + 942 s);
+its ceiling rose less than the two epochs before had raised cpu3's (recall 0.705 -> 0.719, FID 1.31 -> 1.19). cpu4 stays.
 
 Run from the repository root (about 40 minutes each on a 2-core CPU with AVX-512 BF16, measurement included):
     python nbs/results/cpu_preset_study.py [NAME]        (NAME: cpu2, the default, cpu3, cpu4, cpu3s1, cpu4s1 or cpu5)
