@@ -54,10 +54,17 @@ than cpu4's 1.62, precision at least 0.729, accuracy at least 95%, both stages t
 It did not pass: recall 0.556 (+0.009), FID 1.76, precision 0.765, accuracy 98.4%, in 30.3 minutes (879 + 942 s);
 its ceiling rose less than the two epochs before had raised cpu3's (recall 0.705 -> 0.719, FID 1.31 -> 1.19). cpu4 stays.
 
+A sixth candidate, `cpu6`, asks whether the denoiser's minutes buy more as width than as epochs at full length (the
+6-epoch proxies in denoiser_levers.py said no, but short runs misjudged recall before; and recall_by_class.py found the
+narrow denoiser leaning on its guidance to keep classes apart): cpu3's VAE (reused), a width-24 denoiser for 14 epochs
+at 2e-3, about cpu4's denoiser minutes (width 24 takes about twice as long per epoch). Its rule, written before its
+run, is cpu5's: recall more than 0.02 above cpu4's 0.548, FID no more than 0.2 worse than 1.62, precision at least
+0.729, accuracy at least 95%, at most 30 minutes with the VAE stage's 624 s.
+
 Run from the repository root (about 40 minutes each on a 2-core CPU with AVX-512 BF16, measurement included):
-    python nbs/results/cpu_preset_study.py [NAME]        (NAME: cpu2, the default, cpu3, cpu4, cpu3s1, cpu4s1 or cpu5)
+    python nbs/results/cpu_preset_study.py [NAME]        (NAME: cpu2, the default, cpu3, cpu4, cpu3s1, cpu4s1, cpu5 or cpu6)
 (cpu3s1 and cpu4s1: about 20 minutes each, the VAE reused; cpu3s1 first.)
-Runs go to runs/NAME_vae/ (cpu4, cpu3s1, cpu4s1: cpu3's) and runs/NAME/ (not committed); a stage whose run is finished is not trained again.
+Runs go to runs/NAME_vae/ (cpu4, cpu3s1, cpu4s1, cpu6: cpu3's) and runs/NAME/ (not committed); a stage whose run is finished is not trained again.
 Writes `NAME_default` and `NAME_reconstructions` into nbs/results/eval_10k.json (by measure_model.py) and NAME's entry
 in nbs/results/cpu_preset_study.json (the settings, each stage's seconds, the figures and the rule's verdict).
 """
@@ -79,7 +86,8 @@ from fashion_ldm.train import RunConfig, Trainer
 CANDIDATES = {'cpu2': (4, 28, 'cpu_dpm2m12_seed0', {}, None), 'cpu3': (6, 28, 'cpu2_default', {}, None),
               'cpu4': (6, 28, 'cpu3_default', {'diffusion_lr': 2e-3}, 'cpu3'),
               'cpu3s1': (6, 28, 'cpu3_default', {}, 'cpu3'), 'cpu4s1': (6, 28, 'cpu3s1_default', {'diffusion_lr': 2e-3}, 'cpu3'),
-              'cpu5': (8, 28, 'cpu4_default', {'diffusion_lr': 2e-3}, None)}
+              'cpu5': (8, 28, 'cpu4_default', {'diffusion_lr': 2e-3}, None),
+              'cpu6': (6, 14, 'cpu4_default', {'diffusion_lr': 2e-3, 'denoiser_channels': 24}, 'cpu3')}
 SEEDS = {'cpu3s1': 1, 'cpu4s1': 1}   # the training seed (default 0); with a reused VAE, the denoiser's alone
 RULE = {'recall_gain': 0.02, 'max_fid_loss': 0.2, 'min_precision': 0.729, 'min_accuracy': 0.95, 'max_minutes': 30}
 RULES = {'cpu4': {**RULE, 'recall_gain': -0.01, 'max_fid_loss': -0.2}}   # an FID gain, recall held within 0.01
