@@ -60,6 +60,9 @@ narrow denoiser leaning on its guidance to keep classes apart): cpu3's VAE (reus
 at 2e-3, about cpu4's denoiser minutes (width 24 takes about twice as long per epoch). Its rule, written before its
 run, is cpu5's: recall more than 0.02 above cpu4's 0.548, FID no more than 0.2 worse than 1.62, precision at least
 0.729, accuracy at least 95%, at most 30 minutes with the VAE stage's 624 s.
+It did not pass: recall 0.557 (+0.009), FID 1.80, precision 0.765, accuracy 98.7%, in 21.6 minutes. Its 14 epochs took
+672 s, not the 840 s estimated (47 s an epoch, not 60), so it had a fifth less time than cpu4's denoiser; it also samples at
+about half cpu4's rate (61 s against 34 s for 10,000 images). cpu4 stays.
 
 Run from the repository root (about 40 minutes each on a 2-core CPU with AVX-512 BF16, measurement included):
     python nbs/results/cpu_preset_study.py [NAME]        (NAME: cpu2, the default, cpu3, cpu4, cpu3s1, cpu4s1, cpu5 or cpu6)
