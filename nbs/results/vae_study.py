@@ -48,7 +48,7 @@ VARIANTS = {'width 16, squared': dict(base_channels=16, recon_error='squared'),
             'width 16, squared, KL 1e-2': dict(base_channels=16, recon_error='squared', kl_weight=1e-2),
             'width 16, squared, lr 1e-3': dict(base_channels=16, recon_error='squared', lr=1e-3),
             'width 16, squared, lr 4e-3': dict(base_channels=16, recon_error='squared', lr=4e-3),
-            # their control: row 6's settings again, trained in the same run on the same machine (row 6 ran on another CPU)
+            # their control: row 6's settings again, trained on the same machine minutes later (row 6 ran on another CPU)
             'width 16, squared, KL 1e-3, lr 2e-3 (control, again)': dict(base_channels=16, recon_error='squared')}
 ADDED = [n for n in VARIANTS if 'KL' in n or 'lr' in n]
 # ceilings measured before (key in eval_10k.json): the VAEs of whole training runs on all 60,000 images
