@@ -20,7 +20,7 @@ __all__ = ['MEAN', 'STD', 'WEIGHTS_DIR', 'RESULTS_DIR', 'CLASSIFIER_FILE', 'FEAT
            'augment', 'train_classifier', 'predict', 'extract_features', 'unit_images', 'frechet_distance',
            'kernel_distance', 'precision_recall', 'predict_from_features', 'conditional_accuracy', 'sample_metrics',
            'real_data_floor', 'format_metrics', 'load_classifier', 'train_and_save_classifier',
-           'train_feature_classifier', 'vae_ceiling', 'load_npz_samples', 'evaluate_command']
+           'train_feature_classifier', 'reconstructions', 'vae_ceiling', 'load_npz_samples', 'evaluate_command']
 
 # %% ../nbs/08_evaluate.ipynb #b034cb1b
 MEAN, STD = 0.2860406, 0.3530242   # Fashion-MNIST training pixels
@@ -216,18 +216,20 @@ def train_feature_classifier(images: torch.Tensor, labels: torch.Tensor, device:
 
 # %% ../nbs/08_evaluate.ipynb #746438f5
 @torch.no_grad()
+@torch.no_grad()
+def reconstructions(vae: nn.Module, images_uint8: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
+    "`images_uint8` encoded (posterior means, unclamped) and decoded by `vae`: `[N, 1, 28, 28]` in [0, 1], on the CPU."
+    from fashion_ldm.data import to_model_range, to_unit_range
+    from fashion_ldm.ldm import encode_dataset
+    device = next(vae.parameters()).device
+    z = encode_dataset(vae, to_model_range(images_uint8), batch_size, device, clip=None)
+    return torch.cat([to_unit_range(vae.decode(zb.to(device))).cpu() for zb in z.split(batch_size)])
+
 def vae_ceiling(vae: nn.Module, classifier: FashionClassifier, n: int = 10_000, reference_n: int = 10_000,
                 root: str | Path | None = None, seed: int = 0, batch_size: int = 500,
                 reference_features: torch.Tensor | None = None) -> dict:
     "`real_data_floor` for the training images after `vae`, encoded and decoded: the variety a latent model's samples can reach at best."
-    from fashion_ldm.data import to_model_range, to_unit_range
-    from fashion_ldm.ldm import encode_dataset
-    device = next(vae.parameters()).device
-    @torch.no_grad()
-    def reconstruct(x):
-        z = encode_dataset(vae, to_model_range(x), batch_size, device, clip=None)
-        return torch.cat([to_unit_range(vae.decode(zb.to(device))).cpu() for zb in z.split(batch_size)])
-    return real_data_floor(classifier, n, reference_n, root, seed, reconstruct, reference_features)
+    return real_data_floor(classifier, n, reference_n, root, seed, lambda x: reconstructions(vae, x, batch_size), reference_features)
 
 # %% ../nbs/08_evaluate.ipynb #01697539
 def load_npz_samples(path: str | Path) -> tuple[torch.Tensor, torch.Tensor]:
