@@ -97,6 +97,7 @@ class AutoGuided(LatentDiffusionModel):
     "`model`, guided by `guide` (a weaker denoiser of the same latents) at the config's scale, in its guidance interval."
     def __init__(self, model: LatentDiffusionModel, guide: LatentUNetDenoiser, guide_class: bool = True, cfg_scale: float | None = None):
         super().__init__(model.vae, model.denoiser, schedule=model.schedule, clip_latent=model.clip_latent)
+        self.default_config = model.default_config   # its sampler and steps (the sweeps set the scale and interval)
         self.guide = guide.to(model.device).eval()
         self.guide_class = guide_class   # False: the guide's unconditional prediction is the one pushed away from
         self.cfg_scale = cfg_scale       # given: classifier-free guidance at this scale as well, in the same interval
