@@ -216,7 +216,6 @@ def train_feature_classifier(images: torch.Tensor, labels: torch.Tensor, device:
 
 # %% ../nbs/08_evaluate.ipynb #746438f5
 @torch.no_grad()
-@torch.no_grad()
 def reconstructions(vae: nn.Module, images_uint8: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
     "`images_uint8` encoded (posterior means, unclamped) and decoded by `vae`: `[N, 1, 28, 28]` in [0, 1], on the CPU."
     from fashion_ldm.data import to_model_range, to_unit_range

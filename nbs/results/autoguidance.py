@@ -52,7 +52,7 @@ noise, and counts as a gain if there its recall is at least 0.02 higher, its acc
 0.03 lower and its FID no higher.
 No setting passed, so none was measured on the test set. On the `cpu` model, w = 2.5 and 3 bought no more recall than
 w = 2 (0.637 and 0.644) and cost precision (0.789 and 0.737) and FID (2.32 and 2.75). On the `gpu` model (its default:
-FID 1.394, precision 0.859, recall 0.735, accuracy 98.4%; its guide took 108 s to train), w = 1.5, 2 and 3 moved recall
+FID 1.394, precision 0.859, recall 0.735, accuracy 98.4%), w = 1.5, 2 and 3 moved recall
 by +0.008, +0.018 and +0.023 while precision fell by 0.010, 0.026 and 0.099; w = 1.5 lowered FID to 1.288, w = 2 to 1.358.
 On both models, autoguidance on top of classifier-free guidance trades precision for recall much as guiding less does.
 
