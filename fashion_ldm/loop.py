@@ -15,7 +15,8 @@ from tqdm.std import tqdm   # plain text, in a terminal and in a notebook alike
 
 # %% auto #0
 __all__ = ['EVENTS', 'TrainingStopped', 'Callback', 'epoch_permutation', 'count_batches', 'Loop', 'ClipGradients',
-           'SkipNonFinite', 'StopAfter', 'ProgressBar', 'sync_device', 'matmul_peak_gflops', 'bf16_pays', 'native_bf16']
+           'SkipNonFinite', 'PoisonBatches', 'StopAfter', 'ProgressBar', 'sync_device', 'StepTimes',
+           'matmul_peak_gflops', 'bf16_pays', 'native_bf16']
 
 # %% ../nbs/00a_loop.ipynb #c8cc4771
 class TrainingStopped(Exception):
@@ -120,6 +121,13 @@ class SkipNonFinite(Callback):
         if self.in_row >= self.max_in_row:
             raise TrainingStopped(f'{self.in_row} non-finite steps in a row at epoch {loop.epoch + 1}, batch {loop.batch}{self.hint}')
 
+# %% ../nbs/00a_loop.ipynb #33d50734
+class PoisonBatches(Callback):
+    "Make the inputs of the given steps NaN (`None`: of every step): the bad batch the NaN guard is tested with, here and in notebook 10."
+    def __init__(self, steps=None): self.steps = None if steps is None else set(steps)
+    def before_batch(self, loop):
+        if self.steps is None or loop.step in self.steps: loop.xb = (torch.full_like(loop.xb[0], float('nan')), *loop.xb[1:])
+
 # %% ../nbs/00a_loop.ipynb #ac612eec
 class StopAfter(Callback):
     "Stop after `steps` more steps or `seconds` of wall time, whichever comes first (None: no limit)."
@@ -154,6 +162,11 @@ class ProgressBar(Callback):
 def sync_device(device: torch.device):
     "Wait until `device` has finished its queued work (CUDA runs asynchronously), so that a clock read after it is honest."
     if device.type == 'cuda': torch.cuda.synchronize(device)
+
+class StepTimes(Callback):
+    "The wall-clock time at the end of every step, once the device has finished it."
+    def __init__(self): self.times = []
+    def after_step(self, loop): sync_device(loop.device); self.times.append(time.perf_counter())
 
 def matmul_peak_gflops(device: torch.device, dtype: torch.dtype = torch.float32, size: int = 1024, seconds: float = 0.5) -> float:
     "GFLOP/s of the fastest of the `size`² matrix products in `dtype` run for `seconds` (after one warm-up): the ceiling training is compared with."

@@ -15,14 +15,14 @@ import torch
 from .checkpoint import write_checkpoint
 from .data import get_preset
 from .ldm import LatentDiffusionModel
-from .loop import Callback, TrainingStopped, count_batches
+from .loop import TrainingStopped, count_batches
 from .schedule import NoiseSchedule
-from .train import RunConfig, Trainer
+from .train import RunConfig, Trainer, seconds_per_step
 from .unet import LatentUNetDenoiser
 from .vae import PixelSpace
 
 # %% auto #0
-__all__ = ['pixel_model', 'pixel_config', 'StepTimes', 'steps_per_second', 'train_pixel_baseline', 'save_pixel_model']
+__all__ = ['pixel_model', 'pixel_config', 'train_pixel_baseline', 'save_pixel_model']
 
 # %% ../nbs/11_pixel.ipynb #53611ee4
 def pixel_model(base_channels: int = 16, schedule: NoiseSchedule | None = None, num_classes: int = 10,
@@ -42,36 +42,22 @@ def pixel_config(train_images: int, base_channels: int = 16, batch_size: int = 1
     return RunConfig(preset=preset.to_dict(), out=str(out), seed=seed, device=str(device), space='pixel', stage='diffusion',
                      overwrite=True, pictures_every=10**9, diffusion_steps=steps)
 
-class StepTimes(Callback):
-    "The wall-clock time at the end of every step."
-    def __init__(self): self.times = []
-    def after_step(self, loop): self.times.append(time.perf_counter())
-
-def steps_per_second(images: torch.Tensor, labels: torch.Tensor, base_channels: int = 16, batch_size: int = 128,
-                     device: str = 'auto', steps: int = 8) -> float:
-    "Training steps per second of the pixel trainer's loop itself, timed between steps of a throwaway run (the first step is a warm-up)."
-    clock = StepTimes()
-    with tempfile.TemporaryDirectory() as d:
-        trainer = Trainer(pixel_config(len(images), base_channels, batch_size, device=device, out=d), images, labels)
-        try: trainer.fit(max_steps=steps + 1, progress=False, callbacks=[clock])
-        except TrainingStopped: pass
-    return steps / (clock.times[-1] - clock.times[0])
-
 def train_pixel_baseline(images: torch.Tensor, labels: torch.Tensor, seconds: float, base_channels: int = 16,
                          batch_size: int = 128, device: str = 'auto', seed: int = 0) -> tuple[LatentDiffusionModel, dict]:
     "Train a pixel-space model on model-range `images` for `seconds` of wall time; returns it (EMA weights) and a record of the run."
     if seconds <= 0: raise ValueError(f'the training budget must be positive, got {seconds} s')
     start = time.monotonic()
-    rate = steps_per_second(images, labels, base_channels, batch_size, device)
+    timed = 9   # a schedule of its own, so that a small dataset's one epoch cannot end the timing run early
+    step_s = seconds_per_step(pixel_config(len(images), base_channels, batch_size, timed, device=device), images, labels, steps=timed)
     left = seconds - (time.monotonic() - start)
-    planned = int(0.97 * left * rate)   # a little slack for the odd slow step
+    planned = int(0.97 * left / step_s)   # a little slack for the odd slow step
     if planned < 1: raise ValueError(f'a budget of {seconds} s is too small: timing the training step alone took {seconds - left:.0f} s')
     with tempfile.TemporaryDirectory() as d:
         trainer = Trainer(pixel_config(len(images), base_channels, batch_size, planned, seed, device, d), images, labels)
         try: trainer.fit(max_seconds=left, progress=False); finished = True
         except TrainingStopped: finished = False
     model = LatentDiffusionModel(trainer.vae, trainer.ema.model, schedule=trainer.schedule, clip_latent=PixelSpace.latent_clip)
-    record = {'budget_s': seconds, 'seconds': time.monotonic() - start, 'seconds_per_step': 1 / rate,
+    record = {'budget_s': seconds, 'seconds': time.monotonic() - start, 'seconds_per_step': step_s,
               'planned_steps': planned, 'steps': trainer.step, 'finished': finished,
               'images_seen': trainer.step * batch_size, 'bad_steps': trainer.bad_steps, 'base_channels': base_channels,
               'batch_size': batch_size, 'train_images': len(images), 'seed': seed}

@@ -9,8 +9,9 @@ import json
 import os
 import signal
 import socket
+import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import torch
@@ -21,7 +22,8 @@ from .data import CLASS_NAMES, PRESETS, Preset, get_device, get_preset, save_gri
 from .ema import EMA, EMAUpdate, warmup_cosine_scheduler
 from .evaluate import FEATURE_NET, FashionClassifier, train_feature_classifier
 from .ldm import LatentDiffusionModel, encode_dataset, one_class_per_column
-from .loop import Callback, ClipGradients, Loop, ProgressBar, SkipNonFinite, StopAfter, TrainingStopped, count_batches, native_bf16
+from .loop import (Callback, ClipGradients, Loop, ProgressBar, SkipNonFinite, StepTimes, StopAfter, TrainingStopped, count_batches,
+                              native_bf16)
 from .loss import diffusion_loss
 from .schedule import NoiseSchedule
 from .unet import LatentUNetDenoiser
@@ -30,7 +32,7 @@ from .vae import VAE, Adversary, PixelSpace, fit_scale_factor, vae_loss
 # %% auto #0
 __all__ = ['STAGES', 'FEATURE_NET_NAME', 'SPACES', 'PRECISIONS', 'RunConfig', 'RunFolderError', 'describe_run', 'RunLock',
            'StopOnSignal', 'init_distributed', 'agree_any', 'replicas_agree', 'DistributedData', 'LiveLossPlot',
-           'Checkpoints', 'MetricsLog', 'Pictures', 'EndOfSchedule', 'FitScale', 'Trainer']
+           'Checkpoints', 'MetricsLog', 'Pictures', 'EndOfSchedule', 'FitScale', 'Trainer', 'seconds_per_step']
 
 # %% ../nbs/10_training.ipynb #0c47d00f
 STAGES = ('vae', 'diffusion', 'all')
@@ -469,3 +471,14 @@ class Trainer:
         finally:
             self.loop = None
             if lock is not None: lock.release()
+
+# %% ../nbs/10_training.ipynb #9f8e33ab
+def seconds_per_step(cfg: RunConfig, images: torch.Tensor, labels: torch.Tensor, steps: int = 9, warmup: int = 1) -> float:
+    "Mean seconds per training step of `cfg`'s first stage after `warmup` steps, from a throwaway run of `steps` steps in a temporary folder."
+    if not 0 < warmup < steps: raise ValueError(f'need 0 < warmup < steps, got warmup={warmup} and steps={steps}')
+    clock = StepTimes()
+    with tempfile.TemporaryDirectory() as d:
+        try: Trainer(replace(cfg, out=d, overwrite=True), images, labels).fit(max_steps=steps, progress=False, callbacks=[clock])
+        except TrainingStopped: pass   # the step limit: what we asked for
+    if len(clock.times) < steps: raise ValueError(f"the run ended after {len(clock.times)} steps, before the {steps} to time: time fewer")
+    return (clock.times[-1] - clock.times[warmup - 1]) / (steps - warmup)

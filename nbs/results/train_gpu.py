@@ -29,32 +29,14 @@ from pathlib import Path
 import torch
 
 from fashion_ldm.data import PRESETS, training_data
-from fashion_ldm.loop import Callback, TrainingStopped, count_batches
-from fashion_ldm.train import RunConfig, Trainer
+from fashion_ldm.loop import count_batches
+from fashion_ldm.train import RunConfig, Trainer, seconds_per_step
 
 BATCH = 512
 VAE_SHARE = 0.35                 # of the training budget
 MAX_VAE_EPOCHS = PRESETS['full'].vae_epochs
 DIFFUSION_EMA = 0.9995
 SAFETY = 0.9                     # of the measured rate: pictures, checkpoints and the final save share the rest
-
-
-class StepClock(Callback):
-    "Wall time at each step, after the GPU has finished it."
-    def __init__(self): self.times = []
-    def after_step(self, loop):
-        if loop.device.type == 'cuda': torch.cuda.synchronize(loop.device)
-        self.times.append(time.perf_counter())
-
-
-def seconds_per_step(cfg: RunConfig, images, labels, steps: int, warmup: int = 10) -> float:
-    "Train `steps` steps of a throwaway run of `cfg` (its folder removed after) and return the mean seconds per step after `warmup`."
-    clock = StepClock()
-    try: Trainer(cfg, images, labels).fit(max_steps=steps, progress=False, callbacks=[clock])
-    except TrainingStopped: pass
-    shutil.rmtree(cfg.out, ignore_errors=True)
-    t = clock.times[warmup:]
-    return (t[-1] - t[0]) / (len(t) - 1)
 
 
 def main(out: Path, minutes: float | None, data: str | None, device: str, train_images: int | None = None, adversarial: float = 0.0,
@@ -82,7 +64,7 @@ def main(out: Path, minutes: float | None, data: str | None, device: str, train_
     if vae_epochs is None:
         calibrate = replace(base, vae_adversarial_start=0.0)   # time the steps with the critic, the dearer ones
         vae_s = seconds_per_step(RunConfig(preset=calibrate.to_dict(), out=str(out / 'calibrate_vae'), stage='vae', pictures_every=10**9,
-                                           **common), images, labels, 30)
+                                           **common), images, labels, steps=30, warmup=10)
         budget = deadline - time.perf_counter()
         vae_epochs = max(1, min(MAX_VAE_EPOCHS, int(SAFETY * VAE_SHARE * budget / (vae_s * per_epoch))))
     vae_preset = replace(base, vae_epochs=vae_epochs)
@@ -101,7 +83,7 @@ def main(out: Path, minutes: float | None, data: str | None, device: str, train_
     diff_s = None
     if diffusion_steps is None:
         diff_s = seconds_per_step(RunConfig(preset=diffusion_preset.to_dict(), out=str(out / 'calibrate_diffusion'),
-                                            diffusion_steps=10**9, pictures_every=10**9, **on_vae), images, labels, 60)
+                                            diffusion_steps=10**9, pictures_every=10**9, **on_vae), images, labels, steps=60, warmup=10)
         diffusion_steps = max(per_epoch, int(SAFETY * (deadline - time.perf_counter()) / diff_s))
     epochs = math.ceil(diffusion_steps / per_epoch)
     t0 = time.perf_counter()
