@@ -5,6 +5,7 @@
 # %% ../nbs/12_bench.ipynb #cd5eac78
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import platform
@@ -124,7 +125,8 @@ def benchmark(model: LatentDiffusionModel, n: int = 500, config: SamplingConfig 
     sampling = {'n': n, **_sampling_rates(model, n, cfg, guided)}
     if guided: sampling.update(guidance=cfg.guidance, guidance_interval=list(cfg.guidance_interval))
     if ddim_baseline and (cfg.sampler, cfg.n_steps) != ('ddim', 50):
-        base = sampling['ddim_50'] = _sampling_rates(model, n, cfg.replace(sampler='ddim', steps=50, spacing=None, rho=None), guided)
+        ddim_50 = dataclasses.replace(cfg, sampler='ddim', steps=50, spacing=None, rho=None)   # not `cfg.replace`: there None keeps a value
+        base = sampling['ddim_50'] = _sampling_rates(model, n, ddim_50, guided)
         sampling['speedup_over_ddim_50'] = {k.replace('img_s_', ''): sampling[k] / base[k] for k in base if k.startswith('img_s')}
     return {'machine': machine_info(model.device),
             'parameters': {'vae': sum(p.numel() for p in model.vae.parameters()), 'denoiser': count_parameters(model.denoiser)},

@@ -173,10 +173,12 @@ def cmd_train(args) -> int:
         trainer = Trainer.resume(args.out, device=args.device, stage=args.stage, precision=args.precision)
         print(f'resuming {args.out}: stage {trainer.stage}, epoch {trainer.epoch + 1}, batch {trainer.batch}, precision {trainer.cfg.precision}')
     else:
-        for name in ('epochs_vae', 'epochs_diffusion', 'batch_size', 'train_images', 'checkpoint_every'):
+        for name in ('epochs_vae', 'epochs_diffusion', 'batch_size', 'checkpoint_every'):
             v = getattr(args, name)
             if v is not None and v < (0 if name.startswith('epochs') else 1):
                 raise ValueError(f"--{name.replace('_', '-')} must be {'>= 0' if name.startswith('epochs') else '>= 1'}, got {v}")
+        if args.train_images is not None and args.train_images < 10:
+            raise ValueError(f'--train-images must be at least 10 (one image of each class), got {args.train_images}')
         if args.vae is not None and args.epochs_vae is not None: raise ValueError('--vae takes a trained VAE; leave out --epochs-vae')
         vae = str(pretrained_path(args.vae)) if args.vae in PRETRAINED else args.vae
         cfg = RunConfig.from_preset(args.preset, args.epochs_vae, args.epochs_diffusion, args.batch_size, args.train_images,

@@ -132,6 +132,7 @@ def balanced_subset(labels: torch.Tensor, n: int | None, generator: torch.Genera
     "Sorted indices of `n // classes` items of each class (all indices when `n` is None)."
     if n is None or n >= len(labels): return torch.arange(len(labels))
     classes = labels.unique()
+    if n < len(classes): raise ValueError(f'a class-balanced subset needs at least one item of each of the {len(classes)} classes, got n={n}')
     per_class = n // len(classes)
     picks = [torch.nonzero(labels == c).flatten() for c in classes]
     picks = [p[torch.randperm(len(p), generator=generator)[:per_class]] for p in picks]

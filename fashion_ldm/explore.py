@@ -5,6 +5,7 @@
 # %% ../nbs/09_explore.ipynb #85766df3
 from __future__ import annotations
 
+import dataclasses
 
 import matplotlib.pyplot as plt
 import torch
@@ -147,7 +148,7 @@ def invert_and_regenerate(model: LatentDiffusionModel, images: torch.Tensor, sou
     ys = class_labels(source_cls, len(images)).to(model.device)
     noise = ddim_invert(guided_eps_fn(model.denoiser, ys, 1.0), z0, model.schedule.to(model.device), steps)
     # regenerate with DDIM at the same timesteps, so each forward step mirrors one inversion step (notebook 06a)
-    ddim = model.sampling_config(sampler='ddim', steps=steps, guidance=1.0)
+    ddim = dataclasses.replace(model.default_config, sampler='ddim', steps=steps, guidance=1.0, spacing=None, rho=None)   # DDIM's own spacing
     same = model.sample_latents(ys, ddim, x_T=noise)
     other = model.sample_latents(class_labels(target_cls, len(images)).to(model.device), ddim.replace(guidance=guidance), x_T=noise)
     return noise, model.decode(same), model.decode(other)

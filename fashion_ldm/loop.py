@@ -36,7 +36,10 @@ def epoch_permutation(n: int, seed: int, epoch: int) -> torch.Tensor:
 # %% ../nbs/00a_loop.ipynb #315a24a9
 def count_batches(n_items: int, batch_size: int, world: int = 1) -> int:
     "Batches per epoch: the last one may be short on one process; with several, each takes `batch_size` items of every step, whole batches only."
-    return -(-n_items // batch_size) if world == 1 else max(1, n_items // (batch_size * world))
+    if world == 1: return -(-n_items // batch_size)
+    if n_items < batch_size * world:
+        raise ValueError(f'{n_items} items cannot fill one batch of {batch_size} on each of {world} processes: use a smaller batch size')
+    return n_items // (batch_size * world)
 
 class Loop:
     "One training loop for every model here: per batch a loss, a backward pass and an optimiser step; the rest are callbacks."
@@ -93,7 +96,7 @@ class Loop:
                     start = (self.batch * self.world + self.rank) * self.batch_size
                     self.one_batch(perm[start:start + self.batch_size])
                     self('after_step')
-                if self.stop: break
+                if self.stop and self.batch < self.batches_per_epoch: break   # mid-epoch; a stop on its last batch still ends the epoch
                 self.epoch, self.batch = self.epoch + 1, 0
                 self('after_epoch')
             self('after_fit')
@@ -138,7 +141,7 @@ class StopAfter(Callback):
         if self.start is None: self.start = (loop.step, time.monotonic())   # kept across fits: one budget for all stages
     def after_step(self, loop):
         if self.steps is not None and loop.step - self.start[0] >= self.steps: loop.stop = f'stopped after {self.steps} steps'
-        elif self.seconds is not None and time.monotonic() - self.start[1] >= self.seconds:
+        elif self.seconds is not None and loop.agree(time.monotonic() - self.start[1] >= self.seconds):   # clocks differ between processes
             loop.stop = f'stopped after {self.seconds:g} s'
 
 # %% ../nbs/00a_loop.ipynb #022a8d55
@@ -160,8 +163,9 @@ class ProgressBar(Callback):
 
 # %% ../nbs/00a_loop.ipynb #c8aeeddc
 def sync_device(device: torch.device):
-    "Wait until `device` has finished its queued work (CUDA runs asynchronously), so that a clock read after it is honest."
+    "Wait until `device` has finished its queued work (CUDA and MPS run asynchronously), so that a clock read after it is honest."
     if device.type == 'cuda': torch.cuda.synchronize(device)
+    elif device.type == 'mps': torch.mps.synchronize()
 
 class StepTimes(Callback):
     "The wall-clock time at the end of every step, once the device has finished it."

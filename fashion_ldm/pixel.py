@@ -47,7 +47,7 @@ def train_pixel_baseline(images: torch.Tensor, labels: torch.Tensor, seconds: fl
     "Train a pixel-space model on model-range `images` for `seconds` of wall time; returns it (EMA weights) and a record of the run."
     if seconds <= 0: raise ValueError(f'the training budget must be positive, got {seconds} s')
     start = time.monotonic()
-    timed = 9   # a schedule of its own, so that a small dataset's one epoch cannot end the timing run early
+    timed = min(2 * count_batches(len(images), batch_size), 16) + 1   # short epochs: whole ones, so each epoch's end (a checkpoint) weighs as in the run
     step_s = seconds_per_step(pixel_config(len(images), base_channels, batch_size, timed, device=device), images, labels, steps=timed)
     left = seconds - (time.monotonic() - start)
     planned = int(0.97 * left / step_s)   # a little slack for the odd slow step

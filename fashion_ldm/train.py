@@ -50,7 +50,7 @@ class RunConfig:
     stage: str = 'all'
     data: str | None = None
     download: bool = True            # fetch Fashion-MNIST if it is not in `data`
-    checkpoint_every: int = 200      # steps
+    checkpoint_every: int = 200      # steps between checkpoints (one is also saved at every epoch's end)
     pictures_every: int = 1          # epochs
     max_bad_steps: int = 5           # consecutive non-finite steps before giving up
     compile: bool = False            # torch.compile the denoiser (CUDA)
@@ -212,11 +212,11 @@ class LiveLossPlot(Callback):
 
 # %% ../nbs/10_training.ipynb #1c8be60c
 class Checkpoints(Callback):
-    "Save the trainer's checkpoint every `every` batches and at the end of every epoch."
+    "Save the trainer's checkpoint every `every` steps and at the end of every epoch."
     order = 40
     def __init__(self, trainer: 'Trainer', every: int): self.trainer, self.every = trainer, every
     def after_step(self, loop):
-        if loop.batch % self.every == 0: self.trainer.save()
+        if loop.step % self.every == 0: self.trainer.save()
     def after_epoch(self, loop): self.trainer.save()
 
 class MetricsLog(Callback):
@@ -449,6 +449,8 @@ class Trainer:
             while True:
                 if self.stage == 'diffusion' and not self.finished['vae']:
                     raise TrainingStopped('the diffusion stage needs a trained VAE: run --stage vae (or all) first')
+                if self.stage not in stages and not self.finished[self.stage]:   # e.g. --stage diffusion on a run stopped inside its VAE stage
+                    raise TrainingStopped(f"this run's {self.stage} stage is not finished (step {self.step}): resume with --stage {self.stage} or all")
                 self.loop = self._stage_loop([StopOnSignal(), budget, ProgressBar(self.stage, progress), *live, *callbacks])
                 self.loop.fit()
                 self.position = {k: getattr(self.loop, k) for k in ('epoch', 'batch', 'step')}
@@ -476,9 +478,10 @@ class Trainer:
 def seconds_per_step(cfg: RunConfig, images: torch.Tensor, labels: torch.Tensor, steps: int = 9, warmup: int = 1) -> float:
     "Mean seconds per training step of `cfg`'s first stage after `warmup` steps, from a throwaway run of `steps` steps in a temporary folder."
     if not 0 < warmup < steps: raise ValueError(f'need 0 < warmup < steps, got warmup={warmup} and steps={steps}')
+    first = 'vae' if cfg.stage in ('vae', 'all') and cfg.space == 'latent' else 'diffusion'   # one stage only: no stage change inside the timing
     clock = StepTimes()
     with tempfile.TemporaryDirectory() as d:
-        try: Trainer(replace(cfg, out=d, overwrite=True), images, labels).fit(max_steps=steps, progress=False, callbacks=[clock])
+        try: Trainer(replace(cfg, out=d, overwrite=True, stage=first), images, labels).fit(max_steps=steps, progress=False, callbacks=[clock])
         except TrainingStopped: pass   # the step limit: what we asked for
     if len(clock.times) < steps: raise ValueError(f"the run ended after {len(clock.times)} steps, before the {steps} to time: time fewer")
     return (clock.times[-1] - clock.times[warmup - 1]) / (steps - warmup)
