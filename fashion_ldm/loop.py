@@ -56,6 +56,7 @@ class Loop:
         self.agree = lambda flag: flag           # a flag raised on any process (DDP replaces this with an all-reduce)
         self.epoch = self.batch = self.step = 0  # what is done: whole epochs, batches of this epoch, steps in all
         self.losses, self.stop = [], None
+        self.end_of_run = False                  # set with `stop` by a stop that ends the run for good: the epoch it is in still ends
 
     @property
     def batches_per_epoch(self) -> int:
@@ -96,7 +97,7 @@ class Loop:
                     start = (self.batch * self.world + self.rank) * self.batch_size
                     self.one_batch(perm[start:start + self.batch_size])
                     self('after_step')
-                if self.stop and self.batch < self.batches_per_epoch: break   # mid-epoch; a stop on its last batch still ends the epoch
+                if self.stop and self.batch < self.batches_per_epoch and not self.end_of_run: break   # mid-epoch, to be resumed
                 self.epoch, self.batch = self.epoch + 1, 0
                 self('after_epoch')
             self('after_fit')

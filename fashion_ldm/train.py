@@ -244,7 +244,7 @@ class EndOfSchedule(Callback):
     order, reason = 10, 'end of schedule'
     def __init__(self, steps: int): self.steps = steps
     def after_step(self, loop):
-        if loop.epoch * loop.batches_per_epoch + loop.batch >= self.steps: loop.stop = self.reason
+        if loop.epoch * loop.batches_per_epoch + loop.batch >= self.steps: loop.stop, loop.end_of_run = self.reason, True
 
 class FitScale(Callback):
     "After the VAE's last epoch, set its latent scale factor (notebook 01)."
