@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
+from .schedule import NoiseSchedule
 from .unet import LatentUNetDenoiser
 from .vae import VAE, PixelSpace
 
@@ -141,5 +142,6 @@ def export_pretrained(checkpoint: str | Path, path: str | Path, sampling: dict |
     if not all(state['finished'].values()):
         raise CheckpointError(f'{checkpoint} is a run still in training (finished: {state["finished"]}); export its final checkpoint')
     vae, denoiser = build_networks(state, path=checkpoint)
-    return write_checkpoint(path, vae, denoiser, state['betas'], config=state['config'], dtype=torch.float16,
+    betas = state['betas'] if state['betas'] is not None else NoiseSchedule.cosine(1000).betas   # the seed's files store none
+    return write_checkpoint(path, vae, denoiser, betas, config=state['config'], dtype=torch.float16,
                             sampling=state.get('sampling') if sampling is None else sampling)

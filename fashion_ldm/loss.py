@@ -22,7 +22,7 @@ def loss_weight(alpha_bar_t: torch.Tensor, weighting: str = 'noise_level', gamma
     if weighting == 'noise_level': return 1 + alpha_bar_t
     if weighting == 'min_snr':
         s = snr(alpha_bar_t)
-        return s.clamp(max=gamma) / s
+        return (gamma / s).clamp(max=1)   # = min(SNR, gamma)/SNR, and finite where SNR is 0
     if weighting == 'uniform': return torch.ones_like(alpha_bar_t)
     raise ValueError(f"unknown weighting {weighting!r}; valid: {', '.join(WEIGHTINGS)}")
 

@@ -40,7 +40,8 @@ class NoiseSchedule:
         if self.betas.ndim != 1 or not ((self.betas > 0) & (self.betas < 1)).all():
             raise ValueError('betas must be a 1-D tensor with every value in (0, 1)')
         self.alphas = 1 - self.betas
-        self.alpha_bar = torch.cumprod(self.alphas.double(), 0).float()
+        # the product of 1000 factors in float64 for accuracy; on the CPU, since MPS has no float64
+        self.alpha_bar = torch.cumprod(self.alphas.cpu().double(), 0).float().to(self.betas.device)
 
     @classmethod
     def cosine(cls, T: int = 1000, s: float = 0.008) -> 'NoiseSchedule': return cls(cosine_betas(T, s))

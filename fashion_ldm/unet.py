@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from .vae import ResBlock, base_width, group_norm
 
 # %% auto #0
-__all__ = ['timestep_embedding', 'SelfAttention2d', 'LatentUNetDenoiser', 'count_parameters']
+__all__ = ['timestep_embedding', 'SelfAttention2d', 'LatentUNetDenoiser', 'count_parameters', 'perturb_zero_init']
 
 # %% ../nbs/03_unet.ipynb #663ad567
 def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10_000.0) -> torch.Tensor:
@@ -54,6 +54,8 @@ class LatentUNetDenoiser(nn.Module):
                  latent_channels: int = 4, heads: int = 4, *, latent_dim: int | None = None):
         super().__init__()
         width = base_width(base_channels, latent_dim)
+        if not (isinstance(time_dim, int) and time_dim >= 2 and time_dim % 2 == 0):
+            raise ValueError(f'time_dim must be a positive even integer (the embedding pairs sines with cosines), got {time_dim!r}')
         self.base_channels, self.num_classes, self.time_dim, self.latent_channels, self.heads = width, num_classes, time_dim, latent_channels, heads
         c1, c2, c3 = 2 * width, 4 * width, 4 * width
         self.time_mlp = nn.Sequential(nn.Linear(time_dim, time_dim), nn.SiLU(), nn.Linear(time_dim, time_dim))
@@ -94,3 +96,11 @@ class LatentUNetDenoiser(nn.Module):
 def count_parameters(model: nn.Module) -> int:
     "Number of trainable parameters."
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+# %% ../nbs/03_unet.ipynb #f99ef8fe
+def perturb_zero_init(model: nn.Module, std: float = 0.05, generator: torch.Generator | None = None) -> nn.Module:
+    "Give the weight tensors that start at zero small random values, as training would move them; for tests of a fresh network."
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.ndim > 1 and not p.any(): p.normal_(0, std, generator=generator)
+    return model
