@@ -151,6 +151,8 @@ def writable_path(path: str | Path, suffixes: tuple[str, ...] | None = None) -> 
     if path.is_dir() or text.endswith(('/', os.sep)): raise ValueError(f'cannot write to {text}: it is a folder; give a file name in it')
     if suffixes and path.suffix.lower() not in suffixes:
         raise ValueError(f"cannot write to {path}: unknown file extension {path.suffix or '(none)'!r}; use {', '.join(suffixes)}")
+    if (file := next((p for p in path.parents if p.is_file()), None)) is not None:
+        raise ValueError(f'cannot write to {path}: {file} is a file, not a folder')
     try: path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e: raise ValueError(f'cannot write to {path}: {e.strerror}') from None
     if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):

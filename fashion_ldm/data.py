@@ -40,9 +40,10 @@ def default_data_dir() -> Path:
 
 # %% ../nbs/00_data.ipynb #184ad5cb
 def _missing_files(root: Path, train: bool) -> list[str]:
-    "Raw files absent or empty, the requested split's first; torchvision reads either split only when all four are there."
+    "Raw files absent or empty (said so), the requested split's first; torchvision reads either split only when all four are there."
     raw = root / 'FashionMNIST' / 'raw'
-    return [f for f in RAW_FILES[train] + RAW_FILES[not train] if not (raw / f).is_file() or (raw / f).stat().st_size == 0]
+    return [f if not (raw / f).is_file() else f'{f} (empty)' for f in RAW_FILES[train] + RAW_FILES[not train]
+            if not (raw / f).is_file() or (raw / f).stat().st_size == 0]
 
 def load_fashion_mnist(train: bool = True, root: str | Path | None = None, download: bool = True):
     "Images as one uint8 tensor `[N, 28, 28]` and labels as int64 `[N]`, read from `root` (see `default_data_dir`)."

@@ -156,10 +156,13 @@ class LatentDiffusionModel(nn.Module):
         "`n` images of each class in `classes` (a class, a list, or None/'all'): images `[N, 1, 28, 28]` in [0, 1] and labels."
         cfg = self.sampling_config(config, **changes)
         labels = class_labels(classes, n)
-        # all starting noise from the seed at once; batches of `batch_size` bound the memory; eta noise gets its own seeds
-        x_T = torch.randn(len(labels), *self.latent_shape, generator=torch.Generator().manual_seed(cfg.seed))
-        images = [self.decode(self.sample_latents(y, cfg.replace(seed=cfg.seed + 1 + i), x_T=x, progress=progress))
-                  for i, (y, x) in enumerate(zip(labels.split(batch_size), x_T.split(batch_size)))]
+        # all starting noise from the seed at once; batches of `batch_size` bound the memory
+        gen = torch.Generator().manual_seed(cfg.seed)
+        x_T = torch.randn(len(labels), *self.latent_shape, generator=gen)
+        batches = list(zip(labels.split(batch_size), x_T.split(batch_size)))
+        eta_seeds = torch.randint(2**62, (len(batches),), generator=gen).tolist()   # eta's noise: drawn from this seed's stream, not from seed + 1's
+        images = [self.decode(self.sample_latents(y, cfg.replace(seed=s), x_T=x, progress=progress))
+                  for s, (y, x) in zip(eta_seeds, batches)]
         return torch.cat(images), labels
 
 def model_from_checkpoint(path: str | Path, device: torch.device | str = 'cpu', use_ema: bool = True) -> LatentDiffusionModel:

@@ -88,7 +88,7 @@ def ddim_invert(eps_fn: EpsFn, x0: torch.Tensor, schedule: NoiseSchedule, steps:
     "Deterministic DDIM run backwards: clean `x0` to the noise at timestep T-1 that regenerates it."
     ab = schedule.alpha_bar.to(x0.device)
     ts = ddim_timesteps(schedule.T, steps).flip(0).tolist()   # 0 ... T-1
-    x, ab_cur, t_cur = x0, torch.ones((), device=x0.device), ts[0]
+    x, ab_cur, t_cur = x0, torch.ones((), device=x0.device), 0   # the clean image is evaluated as step 0
     for t in ts:
         eps = eps_fn(x, torch.full((len(x),), t_cur, device=x.device, dtype=torch.long))
         x = ab[t].sqrt() * predict_x0(x, eps, ab_cur) + (1 - ab[t]).sqrt() * eps

@@ -146,11 +146,12 @@ class SamplingConfig:
         return SAMPLERS[self.sampler]['steps'] if self.steps is None else self.steps
 
     def replace(self, **changes) -> 'SamplingConfig':
-        "A checked copy with `changes`; a change of None keeps the current value (and no change returns this config itself)."
+        "A checked copy with `changes` (None keeps a value; no change returns this config); a new sampler brings its own spacing and rho unless they are given."
         names = [f.name for f in dataclasses.fields(self)]
         unknown = [k for k in changes if k not in names]
         if unknown: raise TypeError(f"unknown sampling setting {unknown[0]!r}; valid: {', '.join(names)}")
         changes = {k: v for k, v in changes.items() if v is not None}
+        if changes.get('sampler', self.sampler) != self.sampler: changes = {'spacing': None, 'rho': None, **changes}
         return dataclasses.replace(self, **changes) if changes else self
 
     @classmethod
