@@ -81,7 +81,7 @@ def training_throughput(model: LatentDiffusionModel, batch_size: int = 128, repe
     device, gen = model.device, torch.Generator().manual_seed(0)
     peaks = {'float32': matmul_peak_gflops(device), 'bfloat16': matmul_peak_gflops(device, torch.bfloat16, seconds=0.1)}
     precisions = ('fp32', 'bf16') if bf16_pays(peaks) else ('fp32',)
-    z = torch.randn(batch_size, *model.latent_shape, generator=gen).to(device)
+    z = model.initial_noise(batch_size, gen).to(device)
     y = torch.randint(0, 10, (batch_size,), generator=gen).to(device)
     ab = model.schedule.alpha_bar.to(device)
     stages = {'denoiser': (model.denoiser, lambda net: diffusion_loss(net, z, y, ab, gen))}

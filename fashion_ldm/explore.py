@@ -30,7 +30,7 @@ def generate(model: LatentDiffusionModel, cls, n: int = 8, config: SamplingConfi
     if sampler != 'ddpm': return model.decode(model.sample_latents(labels, config, sampler=sampler, **changes))
     cfg = model.sampling_config(config, **changes)   # DDPM uses its guidance and seed
     gen = torch.Generator().manual_seed(cfg.seed)
-    x_T = torch.randn(n, *model.latent_shape, generator=gen).to(model.device)
+    x_T = model.initial_noise(n, gen).to(model.device)
     return model.decode(ddpm_sample(model.eps_fn(labels, cfg), x_T, model.schedule.to(model.device), gen))
 
 # %% ../nbs/09_explore.ipynb #2f2d4837
@@ -118,7 +118,7 @@ def slerp(a: torch.Tensor, b: torch.Tensor, lam: float) -> torch.Tensor:
     return (torch.sin((1 - lam) * theta) * a + torch.sin(lam * theta) * b) / torch.sin(theta)
 
 def _noise(model: LatentDiffusionModel, seed: int) -> torch.Tensor:
-    return torch.randn(1, *model.latent_shape, generator=torch.Generator().manual_seed(seed))
+    return model.initial_noise(1, torch.Generator().manual_seed(seed))
 
 def interpolate_noise(model: LatentDiffusionModel, cls, seed_a: int, seed_b: int, frames: int = 8,
                       config: SamplingConfig | None = None, **changes) -> torch.Tensor:

@@ -119,6 +119,10 @@ class LatentDiffusionModel(nn.Module):
     @property
     def latent_shape(self) -> tuple: return (self.denoiser.latent_channels, self.vae.latent_size, self.vae.latent_size)
 
+    def initial_noise(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        "Starting latents z_T for `n` samples, drawn on the CPU from `generator`, so that a seed gives the same images on every device."
+        return torch.randn(n, *self.latent_shape, generator=generator)
+
     def sampling_config(self, config: SamplingConfig | None = None, **changes) -> SamplingConfig:
         "`config` (default: the model's `default_config`) with `changes` (None: keep), checked."
         return (config or self.default_config).replace(**changes)
@@ -134,7 +138,7 @@ class LatentDiffusionModel(nn.Module):
         "Scaled latents for `labels` from `x_T` (default: noise drawn from the config's seed), sampled as `config` with `changes` says."
         cfg = self.sampling_config(config, **changes)
         gen = torch.Generator().manual_seed(cfg.seed)
-        if x_T is None: x_T = torch.randn(len(labels), *self.latent_shape, generator=gen)
+        if x_T is None: x_T = self.initial_noise(len(labels), gen)
         return sample_with(cfg, self.eps_fn(labels, cfg), x_T.to(self.device), self.schedule.to(self.device), gen,
                            clip_x0=self.clip_latent, progress=progress, callback=callback)
 
@@ -158,7 +162,7 @@ class LatentDiffusionModel(nn.Module):
         labels = class_labels(classes, n)
         # all starting noise from the seed at once; batches of `batch_size` bound the memory
         gen = torch.Generator().manual_seed(cfg.seed)
-        x_T = torch.randn(len(labels), *self.latent_shape, generator=gen)
+        x_T = self.initial_noise(len(labels), gen)
         batches = list(zip(labels.split(batch_size), x_T.split(batch_size)))
         eta_seeds = torch.randint(2**62, (len(batches),), generator=gen).tolist()   # eta's noise: drawn from this seed's stream, not from seed + 1's
         images = [self.decode(self.sample_latents(y, cfg.replace(seed=s), x_T=x, progress=progress))
