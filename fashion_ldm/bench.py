@@ -122,7 +122,7 @@ def benchmark(model: LatentDiffusionModel, n: int = 500, config: SamplingConfig 
               guided: bool = True, ddim_baseline: bool = True, **changes) -> dict:
     "All speed and size figures for `model`, sampling as `config` says (default: the model's) and, unless told not to, by 50-step DDIM."
     cfg = model.sampling_config(config, **changes)
-    sampling = {'n': n, **_sampling_rates(model, n, cfg, guided)}
+    sampling = {'n': 10 * max(1, n // 10), **_sampling_rates(model, n, cfg, guided)}   # the images each rate samples: whole classes
     if guided: sampling.update(guidance=cfg.guidance, guidance_interval=list(cfg.guidance_interval))
     if ddim_baseline and (cfg.sampler, cfg.n_steps) != ('ddim', 50):
         ddim_50 = dataclasses.replace(cfg, sampler='ddim', steps=50, spacing=None, rho=None)   # not `cfg.replace`: there None keeps a value
