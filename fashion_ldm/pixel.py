@@ -57,9 +57,10 @@ def train_pixel_baseline(images: torch.Tensor, labels: torch.Tensor, seconds: fl
         try: trainer.fit(max_seconds=left, progress=False); finished = True
         except TrainingStopped: finished = False
     model = LatentDiffusionModel(trainer.vae, trainer.ema.model, schedule=trainer.schedule, clip_latent=PixelSpace.latent_clip)
+    epochs, rest = divmod(trainer.step, count_batches(len(images), batch_size))   # an epoch's last batch may be short
     record = {'budget_s': seconds, 'seconds': time.monotonic() - start, 'seconds_per_step': step_s,
               'planned_steps': planned, 'steps': trainer.step, 'finished': finished,
-              'images_seen': trainer.step * batch_size, 'bad_steps': trainer.bad_steps, 'base_channels': base_channels,
+              'images_seen': epochs * len(images) + rest * batch_size, 'bad_steps': trainer.bad_steps, 'base_channels': base_channels,
               'batch_size': batch_size, 'train_images': len(images), 'seed': seed}
     return model, record
 
