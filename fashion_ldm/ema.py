@@ -31,8 +31,8 @@ class EMA:
     @torch.no_grad()
     def update(self, model: nn.Module) -> None:
         d = ema_decay(self.num_updates, self.decay, self.warmup)
-        for ema_p, p in zip(self.model.parameters(), model.parameters(), strict=True): ema_p.lerp_(p.detach(), 1 - d)
-        for ema_b, b in zip(self.model.buffers(), model.buffers(), strict=True): ema_b.copy_(b)
+        for ema_p, p in zip(self.model.parameters(), model.parameters()): ema_p.lerp_(p.detach(), 1 - d)
+        for ema_b, b in zip(self.model.buffers(), model.buffers()): ema_b.copy_(b)
         self.num_updates += 1
 
     def state_dict(self) -> dict: return {'model': self.model.state_dict(), 'num_updates': self.num_updates, 'decay': self.decay}

@@ -61,6 +61,8 @@ Run from the repository root (about 15 minutes on a 2-core CPU with AVX-512 BF16
 (STAGE `combined` or `stronger`: that stage alone, added to the JSON that `all`, every `cpu` stage, wrote; about 5
 minutes each. `gpu`: the `gpu` model's stage, its baseline included, into autoguidance_gpu.json; about 15 minutes).
 """
+from __future__ import annotations
+
 import json
 import sys
 import time

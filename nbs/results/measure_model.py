@@ -6,6 +6,8 @@ Run from the repository root:  python nbs/results/measure_model.py NAME [CHECKPO
 (CHECKPOINT: a path, or a shipped model by name, default `gpu`; about 8 minutes for it on 2 CPU cores.
 --library-default samples with the library's default settings instead of those the checkpoint carries, if any.)
 """
+from __future__ import annotations
+
 import json
 import sys
 import time

@@ -16,6 +16,8 @@ to replay a run's counts, give them instead of --minutes: --vae-epochs 37 --diff
 It writes OUT/vae/ (the VAE stage), OUT/diffusion/fashion_mnist_latent_diffusion_final.pt (the model) and
 OUT/train_gpu.json (settings, steps, seconds and images per second of each stage, and the machine).
 """
+from __future__ import annotations
+
 import argparse
 import json
 import math

@@ -18,6 +18,8 @@ or only the reference rows, after measure_model.py has measured a new model:   p
 Writes nbs/results/vae_study.json, with the VAE ceilings measured earlier (nbs/results/eval_10k.json) as reference rows;
 notebook 08 shows the table. Cost is training compute: images seen times the FLOPs of one training step per image.
 """
+from __future__ import annotations
+
 import json
 import platform
 import sys
