@@ -5,11 +5,15 @@ for the headline figures. Each setting draws 2,000 samples (200 per class) at th
 repeated with a second seed give the noise of the measurement. The seconds recorded per row are the sampling
 time on a machine that may be busy with other work; bench measures speed.
 
-Run from the repository root (about 25 minutes on 2 CPU cores):  python nbs/results/sampler_sweep.py
-Writes nbs/results/sampler_sweep.json; notebook 09a shows the table and applies the rule that picks the default.
+Run from the repository root (about 25 minutes on 2 CPU cores):  python nbs/results/sampler_sweep.py [OUT [MODEL]]
+Writes OUT (default nbs/results/sampler_sweep.json); notebook 09a shows the table and applies the rule that picks the default.
+MODEL is a shipped name or a checkpoint (default: cpu). The committed file measured the `cpu` model shipped before the
+current one: `git show 05c693a:fashion_ldm/weights/fashion_ldm_cpu.pt > runs/cpu_v1.pt` restores it, and
+`python nbs/results/sampler_sweep.py nbs/results/sampler_sweep.json runs/cpu_v1.pt` measures it again.
 """
 import json
 import platform
+import sys
 import time
 from pathlib import Path
 
@@ -30,8 +34,8 @@ SETTINGS = ([('ddim', 'uniform', 1.0, s, (1,)) for s in (5, 10, 15, 20, 25)] + [
             + [('dpm++2m', 'trailing', rho, s, (1, 2)) for rho in (0.6, 0.7) for s in (6, 8, 10, 12, 15)])
 
 
-def main(out: str = 'nbs/results/sampler_sweep.json') -> None:
-    model = LatentDiffusionModel.from_pretrained('cpu', device='cpu')   # the model these figures were measured on
+def main(out: str = 'nbs/results/sampler_sweep.json', model_name: str = 'cpu') -> None:
+    model = LatentDiffusionModel.from_pretrained(model_name, device='cpu')
     classifier = load_classifier(device=model.device)
     images, labels = load_fashion_mnist(train=True)
     reference = unit_images(images[balanced_subset(labels, 10 * N_PER_CLASS, torch.Generator().manual_seed(0))])
@@ -54,4 +58,4 @@ def main(out: str = 'nbs/results/sampler_sweep.json') -> None:
 
 
 if __name__ == '__main__':
-    main()
+    main(*sys.argv[1:3])

@@ -6,7 +6,8 @@ AVX2-only CPUs), then measures 2,000 samples per variant against 2,000 training 
 
 Run from the repository root:  python nbs/results/sampling_precision.py [MODEL [OUT]]
 MODEL is a shipped name or a checkpoint (default: cpu); OUT defaults to nbs/results/sampling_precision.json.
-- sampling_precision.json: the `cpu` model on an AVX2-only EPYC, 3 repeats (about 10 minutes);
+- sampling_precision.json: the `cpu` model shipped before the current one (runs/cpu_v1.pt: README says how to restore it)
+  on an AVX2-only EPYC, 3 repeats (about 10 minutes);
 - sampling_precision_gpu_avx512bf16.json: the default `gpu` model on an EPYC with AVX-512 BF16, 5 repeats (its decoder as
   the GPU trained it, then the package's; both runs were made before loaded models became channels-last).
 README's speed sections quote them.
