@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser('train', help='train the VAE, then the diffusion model', description=
                        'Train both stages (VAE, then diffusion with the VAE frozen). Checkpoints go to OUT/checkpoint_last.pt; '
                        f'the final model to OUT/{FINAL_NAME}. Ctrl-C saves a checkpoint; --resume continues it exactly.')
-    t.add_argument('--preset', choices=list(PRESETS), default='cpu', help='run size (default: cpu, about 30 min on 2 cores)')
+    t.add_argument('--preset', choices=list(PRESETS), help='run size (default: cpu, about 30 min on 2 cores)')
     t.add_argument('--data', help='folder holding FashionMNIST/raw (default: $FASHION_LDM_DATA or ~/.cache/fashion_ldm/data)')
     t.add_argument('--no-download', dest='download', action='store_false', help='never download the data; fail if it is missing')
     t.add_argument('--out', default='runs/latest', help='run folder for checkpoints, pictures and metrics.jsonl (default: runs/latest)')
@@ -85,14 +85,14 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--epochs-diffusion', type=int, help="override the preset's diffusion epochs")
     t.add_argument('--batch-size', type=int, help="override the preset's batch size")
     t.add_argument('--train-images', type=int, help='train on a class-balanced subset of this many images')
-    t.add_argument('--seed', type=int, default=0, help='random seed (default: 0)')
+    t.add_argument('--seed', type=int, help='random seed (default: 0)')
     t.add_argument('--device', default='auto', choices=['auto', 'cpu', 'cuda', 'mps'], help='default: auto (cuda, then mps, then cpu)')
     t.add_argument('--stage', choices=['vae', 'diffusion', 'all'], help='which stage(s) to train (default: all; with --resume, the saved one)')
     t.add_argument('--vae', metavar='CHECKPOINT', help="train only the diffusion stage, on the frozen VAE of this checkpoint "
                    f"(a run's final or training checkpoint, or a shipped model by name: {', '.join(map(repr, PRETRAINED))}); its widths must match --preset's")
     t.add_argument('--resume', action='store_true', help='continue the run in --out from its last checkpoint')
     t.add_argument('--overwrite', action='store_true', help='start afresh even if --out holds a run (its checkpoints are replaced)')
-    t.add_argument('--checkpoint-every', type=int, default=200, help='steps between checkpoints (default: 200)')
+    t.add_argument('--checkpoint-every', type=int, help='steps between checkpoints (default: 200)')
     t.add_argument('--compile', action='store_true', help='torch.compile the denoiser (useful on CUDA)')
     t.add_argument('--precision', choices=PRECISIONS,
                    help="autocast of the forward passes: bf16 is faster on GPUs and on CPUs with native bfloat16 (README); "
@@ -172,7 +172,11 @@ def cmd_train(args) -> int:
     run_folder(args.out)
     if args.resume:
         if args.vae is not None: raise ValueError('--vae starts a new run on a trained VAE; a resumed run already has its VAE: leave out --vae')
-        trainer = Trainer.resume(args.out, device=args.device, stage=args.stage, precision=args.precision)
+        fixed = [f"--{n.replace('_', '-')}" for n in ('preset', 'epochs_vae', 'epochs_diffusion', 'batch_size', 'train_images', 'seed', 'checkpoint_every')
+                 if getattr(args, n) is not None] + ['--overwrite'] * args.overwrite
+        if fixed: raise ValueError(f"--resume continues the run with the settings it was started with; leave out {', '.join(fixed)}")
+        trainer = Trainer.resume(args.out, device=args.device, stage=args.stage, precision=args.precision, data=args.data,
+                                 download=args.download, compile=args.compile or None)
         print(f'resuming {args.out}: stage {trainer.stage}, epoch {trainer.epoch + 1}, batch {trainer.batch}, precision {trainer.cfg.precision}')
     else:
         for name in ('epochs_vae', 'epochs_diffusion', 'batch_size', 'checkpoint_every'):
@@ -183,10 +187,10 @@ def cmd_train(args) -> int:
             raise ValueError(f'--train-images must be at least 10 (one image of each class), got {args.train_images}')
         if args.vae is not None and args.epochs_vae is not None: raise ValueError('--vae takes a trained VAE; leave out --epochs-vae')
         vae = str(pretrained_path(args.vae)) if args.vae in PRETRAINED else args.vae
-        cfg = RunConfig.from_preset(args.preset, args.epochs_vae, args.epochs_diffusion, args.batch_size, args.train_images,
-                                    out=args.out, seed=args.seed, device=args.device, data=args.data, vae_from=vae,
+        cfg = RunConfig.from_preset(args.preset or 'cpu', args.epochs_vae, args.epochs_diffusion, args.batch_size, args.train_images,
+                                    out=args.out, seed=args.seed or 0, device=args.device, data=args.data, vae_from=vae,
                                     stage=args.stage or ('diffusion' if vae is not None else 'all'),   # RunConfig refuses --vae with another stage
-                                    download=args.download, checkpoint_every=args.checkpoint_every, compile=args.compile,
+                                    download=args.download, checkpoint_every=args.checkpoint_every or 200, compile=args.compile,
                                     overwrite=args.overwrite, precision=args.precision or 'auto')
         trainer = Trainer(cfg)
     final = trainer.fit()
@@ -260,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
                 'pixel-baseline': cmd_pixel_baseline}[args.command](args)
     except TrainingStopped as e:
         print(f'fashion-ldm: {e}', file=sys.stderr); return 1
+    except KeyboardInterrupt:   # outside a training step (loading, encoding, sampling): nothing half-written to keep
+        print('fashion-ldm: interrupted', file=sys.stderr); return 130
     except (ValueError, FileNotFoundError, CheckpointError, DataNotFoundError) as e:   # RunFolderError is a ValueError
         print(f'fashion-ldm: error: {e}', file=sys.stderr); return 2
 

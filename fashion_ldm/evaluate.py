@@ -267,6 +267,10 @@ def evaluate_command(args) -> int:
     from fashion_ldm.ldm import LatentDiffusionModel
     from fashion_ldm.solvers import SamplingConfig
     if args.n < 1: raise ValueError(f'--n must be at least 1, got {args.n}')
+    if args.npz and (given := [f"--{k.replace('_', '-')}" for k in ('checkpoint', 'sampler', 'steps', 'eta', 'guidance', 'guidance_interval')
+                               if getattr(args, k, None) is not None]):
+        raise ValueError(f"--npz measures the images in the file; {', '.join(given)} would sample a model: leave out one or the other")
+    te_x, _ = load_fashion_mnist(train=False, root=args.data)   # the data first: a missing test set fails before any sampling
     config = None   # the sampling settings, when a model is sampled here
     if args.npz: images, labels = load_npz_samples(args.npz)
     else:
@@ -278,7 +282,6 @@ def evaluate_command(args) -> int:
     n = len(images)
     if n < 10: raise ValueError(f'{n} images are too few to measure: give at least 10, one of each class')
     classifier = load_classifier(device=args.device)
-    te_x, _ = load_fashion_mnist(train=False, root=args.data)
     ref = unit_images(te_x[:min(n, 10_000)])
     model_fig = sample_metrics(classifier, images, labels, ref, args.seed)
     floor = real_data_floor(classifier, n=min(n, 60_000), reference_n=len(ref), root=args.data, seed=args.seed)

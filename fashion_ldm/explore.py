@@ -24,13 +24,13 @@ __all__ = ['generate', 'Explorer', 'trajectory', 'trajectory_animation', 'slerp'
 # %% ../nbs/09_explore.ipynb #e07e30fc
 def generate(model: LatentDiffusionModel, cls, n: int = 8, config: SamplingConfig | None = None, *, sampler: str | None = None,
              **changes) -> torch.Tensor:
-    "`n` images `[n, 1, 28, 28]` in [0, 1] of one class, sampled as `config` with `changes` says, or by DDPM (all T steps) with `sampler='ddpm'`."
+    "`n` images `[n, 1, 28, 28]` in [0, 1] of one class (of each, for several), sampled as `config` with `changes` says, or by DDPM (all T steps) with `sampler='ddpm'`."
     if sampler not in (None, *SAMPLERS, 'ddpm'): raise ValueError(f"unknown sampler {sampler!r}; valid: {', '.join([*SAMPLERS, 'ddpm'])}")
     labels = class_labels(cls, n)
-    if sampler != 'ddpm': return model.decode(model.sample_latents(labels, config, sampler=sampler, **changes))
+    if sampler != 'ddpm': return model.sample(cls, n, config, sampler=sampler, **changes)[0]   # the images `sample` gives, eta noise included
     cfg = model.sampling_config(config, **changes)   # DDPM uses its guidance and seed
     gen = torch.Generator().manual_seed(cfg.seed)
-    x_T = model.initial_noise(n, gen).to(model.device)
+    x_T = model.initial_noise(len(labels), gen).to(model.device)
     return model.decode(ddpm_sample(model.eps_fn(labels, cfg), x_T, model.schedule.to(model.device), gen))
 
 # %% ../nbs/09_explore.ipynb #2f2d4837
@@ -136,7 +136,8 @@ def interpolate_classes(model: LatentDiffusionModel, cls_a, cls_b, frames: int =
     fa, fb = model.eps_fn(ya, cfg), model.eps_fn(yb, cfg)
     eps_fn = lambda x, t: (1 - lam) * fa(x, t) + lam * fb(x, t)
     x_T = _noise(model, cfg.seed).expand(frames, -1, -1, -1).to(model.device)
-    return model.decode(sample_with(cfg, eps_fn, x_T, model.schedule.to(model.device), clip_x0=model.clip_latent))
+    gen = torch.Generator().manual_seed(cfg.seed)   # eta's noise, when there is any: from the seed, not the global state
+    return model.decode(sample_with(cfg, eps_fn, x_T, model.schedule.to(model.device), gen, clip_x0=model.clip_latent))
 
 # %% ../nbs/09_explore.ipynb #b09394bf
 @torch.no_grad()

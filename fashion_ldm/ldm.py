@@ -160,7 +160,8 @@ class LatentDiffusionModel(nn.Module):
         "`n` images of each class in `classes` (a class, a list, or None/'all'): images `[N, 1, 28, 28]` in [0, 1] and labels."
         cfg = self.sampling_config(config, **changes)
         labels = class_labels(classes, n)
-        # all starting noise from the seed at once; batches of `batch_size` bound the memory
+        # all starting noise from the seed at once; batches of `batch_size` bound the memory (with eta > 0, whose noise
+        # is drawn per batch, they also change the images; the deterministic samplers give the same ones for any batch size)
         gen = torch.Generator().manual_seed(cfg.seed)
         x_T = self.initial_noise(len(labels), gen)
         batches = list(zip(labels.split(batch_size), x_T.split(batch_size)))

@@ -11,7 +11,7 @@ import signal
 import socket
 import tempfile
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import torch
@@ -30,9 +30,10 @@ from .unet import LatentUNetDenoiser
 from .vae import VAE, Adversary, PixelSpace, fit_scale_factor, vae_loss
 
 # %% auto #0
-__all__ = ['STAGES', 'FEATURE_NET_NAME', 'SPACES', 'PRECISIONS', 'RunConfig', 'RunFolderError', 'describe_run', 'RunLock',
-           'StopOnSignal', 'init_distributed', 'agree_any', 'replicas_agree', 'DistributedData', 'LiveLossPlot',
-           'Checkpoints', 'MetricsLog', 'Pictures', 'EndOfSchedule', 'FitScale', 'Trainer', 'seconds_per_step']
+__all__ = ['STAGES', 'FEATURE_NET_NAME', 'SPACES', 'PRECISIONS', 'RunConfig', 'RunFolderError', 'describe_run', 'clear_run',
+           'RunLock', 'StopOnSignal', 'init_distributed', 'agree_any', 'replicas_agree', 'DistributedData',
+           'LiveLossPlot', 'Checkpoints', 'MetricsLog', 'Pictures', 'EndOfSchedule', 'FitScale', 'Trainer',
+           'seconds_per_step']
 
 # %% ../nbs/10_training.ipynb #0c47d00f
 STAGES = ('vae', 'diffusion', 'all')
@@ -94,6 +95,15 @@ def describe_run(out: str | Path) -> str | None:
             return f"an interrupted run ({t['stage']} stage, epoch {t['epoch'] + 1}, batch {t['batch']}, step {t['step']})"
         except CheckpointError: return f'a run whose {LAST_NAME} cannot be read'
     return None
+
+def clear_run(out: str | Path) -> None:
+    "Remove what a run left in `out` (checkpoints, metrics, pictures, its feature classifier), so that a new run there starts clean; refuses a folder in use."
+    out = Path(out)
+    if (owner := RunLock(out).owner()) is not None and not owner.startswith(f'{os.getpid()}@'):
+        raise RunFolderError(f'{out} is in use by another training run (process {owner}); it cannot be overwritten now')
+    for name in (FINAL_NAME, LAST_NAME, 'metrics.jsonl', FEATURE_NET_NAME):
+        (out / name).unlink(missing_ok=True)
+    for picture in [*out.glob('recon_vae_epoch*.png'), *out.glob('samples_diffusion_epoch*.png')]: picture.unlink()
 
 class RunLock:
     "An exclusive claim on a run folder: a file naming the owner's host and process id. A claim whose process has died is stale and is taken over."
@@ -262,6 +272,7 @@ class Trainer:
         if not resuming and not cfg.overwrite and (held := describe_run(self.out)):
             raise RunFolderError(f'{self.out} already holds {held}; continue it with --resume, or start afresh with another --out '
                                  'or with --overwrite')
+        if not resuming and cfg.overwrite and int(os.environ.get('RANK', '0')) == 0: clear_run(self.out)
         vae_weights = self._vae_from(cfg.vae_from) if cfg.vae_from and not resuming else None   # checked before any work
         self.rank, self.world, self.device = init_distributed(get_device(cfg.device))
         self.is_main = self.rank == 0
@@ -372,7 +383,10 @@ class Trainer:
         "A trainer restored from `out/checkpoint_last.pt`; `overrides` (e.g. device, stage) replace saved settings."
         path = Path(out) / LAST_NAME
         state = read_checkpoint(path, training=True)
-        cfg = RunConfig(**{**state['config'], **{k: v for k, v in overrides.items() if v is not None}})
+        saved = {k: v for k, v in state['config'].items() if k in {f.name for f in fields(RunConfig)}}
+        if 'preset' not in saved: raise CheckpointError(f'{path} does not record the settings of its run: it cannot be resumed')
+        # the folder it is resumed from, not the one it was written in: a copied or moved run stays where it is now
+        cfg = RunConfig(**{**saved, 'out': str(out), **{k: v for k, v in overrides.items() if v is not None}})
         trainer = cls(cfg, images, labels, resuming=True)
         trainer.load_state_dict(state, path)
         return trainer
@@ -451,16 +465,20 @@ class Trainer:
                     raise TrainingStopped('the diffusion stage needs a trained VAE: run --stage vae (or all) first')
                 if self.stage not in stages and not self.finished[self.stage]:   # e.g. --stage diffusion on a run stopped inside its VAE stage
                     raise TrainingStopped(f"this run's {self.stage} stage is not finished (step {self.step}): resume with --stage {self.stage} or all")
-                self.loop = self._stage_loop([StopOnSignal(), budget, ProgressBar(self.stage, progress), *live, *callbacks])
+                signals = StopOnSignal()
+                self.loop = self._stage_loop([signals, budget, ProgressBar(self.stage, progress), *live, *callbacks])
                 self.loop.fit()
                 self.position = {k: getattr(self.loop, k) for k in ('epoch', 'batch', 'step')}
-                stop, self.loop = self.loop.stop, None
-                if stop and stop != EndOfSchedule.reason:
+                stop = self.loop.stop or (signals.received and f'received {signals.received}')   # a signal after the last step, too
+                ended, self.loop = self.loop.epoch >= self.loop.epochs or self.loop.end_of_run, None
+                if ended: self.finished[self.stage] = True   # a stop on the stage's last step still finishes it
+                more = self.stage == 'vae' and 'diffusion' in stages
+                if stop and stop != EndOfSchedule.reason and (more or not ended):
                     self.save()
                     raise TrainingStopped(f'{stop}; checkpoint saved to {self.out / LAST_NAME}. '
                                           f'Resume with: fashion-ldm train --resume --out {self.out}')
                 self.finished[self.stage] = True
-                if self.stage == 'vae' and 'diffusion' in stages:
+                if more:
                     self.stage, self.position = 'diffusion', {'epoch': 0, 'batch': 0, 'step': self.step}
                     self.adversary = None   # the critic is done with: no diffusion checkpoint carries it
                     self._new_optimizer(); self.save()
