@@ -27,9 +27,9 @@ from .train import PRECISIONS, RunConfig, RunLock, Trainer
 SHIPPED_NAMES = ', '.join(f"'{n}'" + (' (the default)' if n == DEFAULT_PRETRAINED else '') for n in PRETRAINED)
 
 # %% auto #0
-__all__ = ['SHIPPED_NAMES', 'IMAGE_SUFFIXES', 'finite_float', 'OneLineParser', 'add_sampling_args', 'add_sampler_args',
-           'add_model_args', 'build_parser', 'writable_path', 'run_folder', 'cmd_train', 'labelled_grid', 'cmd_sample',
-           'cmd_evaluate', 'cmd_bench', 'cmd_pixel_baseline', 'main', 'run_cli']
+__all__ = ['SHIPPED_NAMES', 'MAX_SEED', 'IMAGE_SUFFIXES', 'finite_float', 'seed_int', 'OneLineParser', 'add_sampling_args',
+           'add_sampler_args', 'add_model_args', 'build_parser', 'writable_path', 'run_folder', 'cmd_train',
+           'labelled_grid', 'cmd_sample', 'cmd_evaluate', 'cmd_bench', 'cmd_pixel_baseline', 'main', 'run_cli']
 
 # %% ../nbs/13_cli.ipynb #0a727536
 def finite_float(text: str) -> float:
@@ -37,6 +37,15 @@ def finite_float(text: str) -> float:
     try: value = float(text)
     except ValueError: raise argparse.ArgumentTypeError(f'{text!r} is not a number') from None
     if not math.isfinite(value): raise argparse.ArgumentTypeError(f'must be a finite number, got {text}')
+    return value
+
+MAX_SEED = 2**32 - 1   # numpy's and every generator's range
+
+def seed_int(text: str) -> int:
+    "An argparse type: a random seed, a whole number from 0 to 2**32 - 1."
+    try: value = int(text)
+    except ValueError: raise argparse.ArgumentTypeError(f'{text!r} is not a whole number') from None
+    if not 0 <= value <= MAX_SEED: raise argparse.ArgumentTypeError(f'a seed must be between 0 and {MAX_SEED}, got {text}')
     return value
 
 class OneLineParser(argparse.ArgumentParser):
@@ -56,7 +65,7 @@ def add_sampling_args(parser: argparse.ArgumentParser, n_default: int) -> None:
     parser.add_argument('--guidance-interval', type=finite_float, nargs=2, metavar=('LOW', 'HIGH'),
                         help=f"guide only the steps whose alpha_bar lies in [LOW, HIGH]; 0 1 guides every step "
                              f"(default: the model's own: 0.2 1 for the shipped gpu and long models; {lo:g} {hi:g} for a checkpoint that carries none)")
-    parser.add_argument('--seed', type=int, default=d.seed, help='random seed (default: 0)')
+    parser.add_argument('--seed', type=seed_int, default=d.seed, help='random seed (default: 0)')
 
 def add_sampler_args(parser: argparse.ArgumentParser) -> None:
     "--sampler and --steps (default: the sampler's own step count)."
@@ -85,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--epochs-diffusion', type=int, help="override the preset's diffusion epochs")
     t.add_argument('--batch-size', type=int, help="override the preset's batch size")
     t.add_argument('--train-images', type=int, help='train on a class-balanced subset of this many images')
-    t.add_argument('--seed', type=int, help='random seed (default: 0)')
+    t.add_argument('--seed', type=seed_int, help='random seed (default: 0)')
     t.add_argument('--device', default='auto', choices=['auto', 'cpu', 'cuda', 'mps'], help='default: auto (cuda, then mps, then cpu)')
     t.add_argument('--stage', choices=['vae', 'diffusion', 'all'], help='which stage(s) to train (default: all; with --resume, the saved one)')
     t.add_argument('--vae', metavar='CHECKPOINT', help="train only the diffusion stage, on the frozen VAE of this checkpoint "
@@ -138,8 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--train-images', type=int, help='train on a class-balanced subset of this many images (default: all)')
     p.add_argument('--data', help='folder holding FashionMNIST/raw (default: $FASHION_LDM_DATA or ~/.cache/fashion_ldm/data)')
     p.add_argument('--no-download', dest='download', action='store_false', help='never download the data; fail if it is missing')
-    p.add_argument('--seed', type=int, default=0, help='random seed (default: 0)')
+    p.add_argument('--seed', type=seed_int, default=0, help='random seed (default: 0)')
     p.add_argument('--device', default='auto', choices=['auto', 'cpu', 'cuda', 'mps'], help='default: auto')
+    p.add_argument('--overwrite', action='store_true', help='replace --out if it already exists')
     return parser
 
 # %% ../nbs/13_cli.ipynb #bf643d5b
@@ -249,6 +259,7 @@ def cmd_pixel_baseline(args) -> int:
     if args.channels < 1: raise ValueError(f'--channels must be at least 1, got {args.channels}')
     if args.train_images is not None and args.train_images < 10: raise ValueError(f'--train-images must be at least 10, got {args.train_images}')
     out = writable_path(args.out, ('.pt',))
+    if out.exists() and not args.overwrite: raise ValueError(f'{out} already exists; give another --out, or --overwrite to replace it')
     preset = get_preset('cpu', train_images=args.train_images)
     images, labels = training_data(preset, root=args.data, seed=args.seed, download=args.download)
     model, record = train_pixel_baseline(images, labels, args.minutes * 60, args.channels, preset.batch_size,
