@@ -84,7 +84,8 @@ def full_length(weighting: str, out_dir: Path = Path('runs/loss_weighting')) -> 
     seconds = time.perf_counter() - started
     out_dir.mkdir(parents=True, exist_ok=True)
     config = {'script': 'nbs/results/loss_weighting.py --full', 'weighting': weighting, 'epochs': preset.diffusion_epochs,
-              'train_seconds': round(seconds), 'machine': machine_info(torch.device('cpu'))}
+              'train_seconds': round(seconds),
+              'machine': json.loads(json.dumps(machine_info(torch.device('cpu'))))}   # plain types: the file must load with weights_only
     path = write_checkpoint(out_dir / f'cpu_{weighting}_fp16.pt', shipped.vae, ema.model, shipped.schedule.betas, config=config, dtype=torch.float16)
     print(config, f'wrote {path}', flush=True)
     return path
