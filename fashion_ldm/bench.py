@@ -42,7 +42,7 @@ def machine_info(device: torch.device) -> dict:
             if line.startswith('model name'): cpu = line.split(':', 1)[1].strip(); break
     except OSError: pass
     info = {'cpu': cpu, 'cpu_count': os.cpu_count(), 'torch_threads': torch.get_num_threads(), 'device': str(device),
-            'torch': torch.__version__, 'python': platform.python_version()}
+            'torch': str(torch.__version__), 'python': platform.python_version()}
     if device.type == 'cuda': info['gpu'] = torch.cuda.get_device_name(device)
     return info
 

@@ -10,12 +10,12 @@ bfloat16 autocast) on the shipped `cpu` model's VAE, one per weighting, and meas
 Rule, written before the run: a weighting is worth a full-length run if its recall beats `noise_level`'s by more than
 0.022 (two standard deviations of a two-seed mean), with FID no more than 0.2 worse and accuracy at least 95%.
 
-Run from the repository root:  python nbs/results/loss_weighting.py   (about 13 minutes on a 2-core CPU with AVX-512 BF16;
+Run from the repository root:  python nbs/results/loss_weighting.py   (about 15 minutes on a 2-core CPU with AVX-512 BF16;
 the data must already be in $FASHION_LDM_DATA). Writes nbs/results/loss_weighting.json.
 
 No weighting passed that rule, but both alternatives gave the short denoiser a much lower FID (3.33 and 3.17 against 3.91).
 `--full WEIGHTING` checks whether that holds at full length: the preset's 28 denoiser epochs on the same VAE, written as a
-float16 model to runs/loss_weighting/cpu_WEIGHTING_fp16.pt (about 22 minutes), to be measured like README's table:
+float16 model to runs/loss_weighting/cpu_WEIGHTING_fp16.pt (about 21 minutes), to be measured like README's table:
     python nbs/results/loss_weighting.py --full uniform
     python nbs/results/measure_model.py cpu_uniform runs/loss_weighting/cpu_uniform_fp16.pt
 Its control is the shipped `cpu` model (cpu4_default in eval_10k.json: the same recipe under the seed's weighting, trained by
@@ -42,24 +42,34 @@ from fashion_ldm.unet import LatentUNetDenoiser
 EPOCHS = 6
 
 
-def main(out=RESULTS_DIR / 'loss_weighting.json') -> None:
+def shipped_cpu_latents():
+    "The shipped cpu model, its preset, and its VAE's latents of the 60,000 training images with their labels."
     shipped, preset = LatentDiffusionModel.from_pretrained('cpu', 'cpu'), get_preset('cpu')
-    classifier = load_classifier(device='cpu')
     images, labels = load_fashion_mnist(train=True)
+    return shipped, preset, images, encode_dataset(shipped.vae, to_model_range(images)), labels
+
+
+def train_denoiser(shipped: LatentDiffusionModel, preset, latents, labels, epochs: int, weighting: str):
+    "A new denoiser of the preset's recipe, trained `epochs` under `weighting` in bfloat16; its EMA and the seconds it took."
+    torch.manual_seed(0)
+    denoiser = LatentUNetDenoiser(base_channels=preset.denoiser_channels, num_classes=10, time_dim=preset.time_dim,
+                                  latent_channels=shipped.vae.latent_channels)
+    started = time.perf_counter()
+    ema, _ = fit_denoiser(denoiser, latents, labels, shipped.schedule, epochs, preset.batch_size, preset.diffusion_lr,
+                          preset.warmup_steps, preset.ema_decay, weighting=weighting, autocast=torch.bfloat16)
+    return ema, time.perf_counter() - started
+
+
+def main(out=RESULTS_DIR / 'loss_weighting.json') -> None:
+    shipped, preset, images, latents, labels = shipped_cpu_latents()
+    classifier = load_classifier(device='cpu')
     references = {s: extract_features(classifier, unit_images(images[balanced_subset(labels, 10 * N_PER_CLASS, torch.Generator().manual_seed(s))]))
                   for s in SEEDS}
-    latents = encode_dataset(shipped.vae, to_model_range(images))
     record = {'model': "the shipped cpu model's VAE; a new denoiser per weighting", 'epochs': EPOCHS, 'width': preset.denoiser_channels,
               'lr': preset.diffusion_lr, 'batch': preset.batch_size, 'samples': 10 * N_PER_CLASS, 'seeds': SEEDS,
               'reference': f'{10 * N_PER_CLASS} balanced training images per seed', 'machine': machine_info(torch.device('cpu')), 'weightings': {}}
     for weighting in WEIGHTINGS:
-        torch.manual_seed(0)
-        denoiser = LatentUNetDenoiser(base_channels=preset.denoiser_channels, num_classes=10, time_dim=preset.time_dim,
-                                      latent_channels=shipped.vae.latent_channels)
-        started = time.perf_counter()
-        ema, losses = fit_denoiser(denoiser, latents, labels, shipped.schedule, EPOCHS, preset.batch_size, preset.diffusion_lr,
-                                   preset.warmup_steps, preset.ema_decay, weighting=weighting, autocast=torch.bfloat16)
-        seconds = time.perf_counter() - started
+        ema, seconds = train_denoiser(shipped, preset, latents, labels, EPOCHS, weighting)
         model = LatentDiffusionModel(shipped.vae, ema.model, schedule=shipped.schedule, clip_latent=shipped.clip_latent)
         figures = measure(model, classifier, references)
         mean = {k: round(sum(f[k] for f in figures.values()) / len(figures), 4) for k in FIGURES}
@@ -72,20 +82,11 @@ def main(out=RESULTS_DIR / 'loss_weighting.json') -> None:
 def full_length(weighting: str, out_dir: Path = Path('runs/loss_weighting')) -> Path:
     "The preset's full denoiser stage under `weighting` on the shipped cpu model's VAE, written in float16 as shipped."
     if weighting not in WEIGHTINGS: sys.exit(f"unknown weighting {weighting!r}; valid: {', '.join(WEIGHTINGS)}")
-    shipped, preset = LatentDiffusionModel.from_pretrained('cpu', 'cpu'), get_preset('cpu')
-    images, labels = load_fashion_mnist(train=True)
-    latents = encode_dataset(shipped.vae, to_model_range(images))
-    torch.manual_seed(0)
-    denoiser = LatentUNetDenoiser(base_channels=preset.denoiser_channels, num_classes=10, time_dim=preset.time_dim,
-                                  latent_channels=shipped.vae.latent_channels)
-    started = time.perf_counter()
-    ema, losses = fit_denoiser(denoiser, latents, labels, shipped.schedule, preset.diffusion_epochs, preset.batch_size, preset.diffusion_lr,
-                               preset.warmup_steps, preset.ema_decay, weighting=weighting, autocast=torch.bfloat16)
-    seconds = time.perf_counter() - started
+    shipped, preset, _, latents, labels = shipped_cpu_latents()
+    ema, seconds = train_denoiser(shipped, preset, latents, labels, preset.diffusion_epochs, weighting)
     out_dir.mkdir(parents=True, exist_ok=True)
     config = {'script': 'nbs/results/loss_weighting.py --full', 'weighting': weighting, 'epochs': preset.diffusion_epochs,
-              'train_seconds': round(seconds),
-              'machine': json.loads(json.dumps(machine_info(torch.device('cpu'))))}   # plain types: the file must load with weights_only
+              'train_seconds': round(seconds), 'machine': machine_info(torch.device('cpu'))}
     path = write_checkpoint(out_dir / f'cpu_{weighting}_fp16.pt', shipped.vae, ema.model, shipped.schedule.betas, config=config, dtype=torch.float16)
     print(config, f'wrote {path}', flush=True)
     return path
