@@ -82,13 +82,14 @@ def class_labels(classes=None, n: int = 1) -> torch.Tensor:
 
 def one_class_per_column(images: torch.Tensor, labels: torch.Tensor, classes: int = 10) -> tuple[torch.Tensor, torch.Tensor]:
     "Reorder `sample('all', n)`'s output (class by class) so that a grid `classes` wide shows one class per column."
+    if len(images) % classes: raise ValueError(f'one class per column needs a multiple of {classes} images, got {len(images)}')
     n = len(images) // classes
     return images.view(classes, n, *images.shape[1:]).transpose(0, 1).flatten(0, 1), labels.view(classes, n).T.flatten()
 
 # %% ../nbs/07_ldm.ipynb #61f16e1e
 PRETRAINED = {'gpu': 'fashion_mnist_latent_diffusion_final.pt',   # the default: the seed's widths and file name, trained 8.4 minutes on one GPU
               'long': 'fashion_ldm_long.pt',                       # the same networks, the long preset: about two hours on 2 CPU cores
-              'cpu': 'fashion_ldm_cpu.pt'}                         # the 30-minute cpu preset, narrower
+              'cpu': 'fashion_ldm_cpu.pt'}                         # the cpu preset (a 30-minute budget), narrower
 DEFAULT_PRETRAINED = 'gpu'
 
 def pretrained_path(name: str = DEFAULT_PRETRAINED) -> Path:
