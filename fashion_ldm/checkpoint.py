@@ -108,6 +108,9 @@ def read_checkpoint(path: str | Path, training: bool = False) -> dict:
         except CheckpointError as e: raise CheckpointError(f'{path}: {e}') from None
     elif fmt != CHECKPOINT_FORMAT:
         raise CheckpointError(f'{path} has checkpoint format {fmt!r}; this version of fashion-ldm reads fashion_ldm/1 and {CHECKPOINT_FORMAT}')
+    networks = state.get('networks')
+    if not isinstance(networks, dict) or not {'vae', 'denoiser'} <= set(networks) or not all(isinstance(networks[k], dict) for k in ('vae', 'denoiser')):
+        raise CheckpointError(f"{path} is damaged: it does not say how its networks were built (no 'networks' entry for the vae and the denoiser)")
     if 'betas' not in state: state['betas'] = None
     if training and 'training' not in state:
         raise CheckpointError(f'{path} holds a finished model, not a run in progress: there is nothing to resume')
@@ -125,7 +128,8 @@ def load_state(module: nn.Module, state_dict: dict, what: str, path: str | Path 
 def build_network(spec: dict, state_dict: dict, what: str, path: str | Path = 'checkpoint') -> nn.Module:
     "The network `spec` describes, with `state_dict` loaded (as float32)."
     if spec.get('class') not in NETWORKS: raise CheckpointError(f"{path}: unknown {what} class {spec.get('class')!r}")
-    net = NETWORKS[spec['class']](**spec['args'])
+    try: net = NETWORKS[spec['class']](**spec.get('args', {}))
+    except (TypeError, ValueError) as e: raise CheckpointError(f"{path}: the {what}'s constructor arguments in it are not valid ({e})") from None
     load_state(net, {k: v.float() if v.is_floating_point() else v for k, v in state_dict.items()}, what, path)
     return net.eval()
 

@@ -158,10 +158,11 @@ def available_devices() -> list[str]:
     if getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available(): found.append('mps')
     return found + ['cpu']
 
-def get_device(device: str | torch.device = 'auto') -> torch.device:
-    "`'auto'` picks the best available device; anything else is checked to exist."
+def get_device(device: str | torch.device | None = 'auto') -> torch.device:
+    "`'auto'` (or None) picks the best available device; anything else is checked to exist."
     if isinstance(device, torch.device): return device
-    if device == 'auto': return torch.device(available_devices()[0])
+    if device is None or device == 'auto': return torch.device(available_devices()[0])
+    if not isinstance(device, str): raise ValueError(f"device must be a name such as 'cpu' or 'cuda:0', or a torch.device, got {device!r}")
     kind = device.split(':')[0]
     if kind not in ('cpu', 'cuda', 'mps'):
         raise ValueError(f"unknown device {device!r}; valid: auto, cpu, cuda, mps")

@@ -136,11 +136,11 @@ def predict_from_features(model: FashionClassifier, features: torch.Tensor) -> t
     return model.eval().head(features.float().to(device)).argmax(1).cpu()
 
 def conditional_accuracy(classifier: FashionClassifier, images: torch.Tensor, labels: torch.Tensor,
-                         features: torch.Tensor | None = None) -> tuple[float, list[float]]:
-    "Share of images classified as the class they were generated for: overall and per class (from their `features`, if already extracted)."
+                         features: torch.Tensor | None = None) -> tuple[float, list[float | None]]:
+    "Share of images classified as the class they were generated for: overall and per class (None for a class with no images; from their `features`, if already extracted)."
     predicted = predict(classifier, images) if features is None else predict_from_features(classifier, features)
     hit = (predicted == labels).double()
-    per_class = [hit[labels == c].mean().item() if (labels == c).any() else float('nan') for c in range(len(CLASS_NAMES))]
+    per_class = [hit[labels == c].mean().item() if (labels == c).any() else None for c in range(len(CLASS_NAMES))]
     return hit.mean().item(), per_class
 
 # %% ../nbs/08_evaluate.ipynb #30e9fcaf
@@ -177,7 +177,7 @@ def format_metrics(rows: dict[str, dict]) -> str:
                      ('recall', '{:>16.3f}'), ('accuracy', '{:>16.1%}')]:
         lines.append(f'{key:22s}' + ''.join(fmt.format(rows[n][key]) for n in names))
     for c in CLASS_NAMES:
-        lines.append(f'  accuracy {c:12s}' + ''.join(f"{rows[n]['accuracy_per_class'][c]:>16.1%}" for n in names))
+        lines.append(f'  accuracy {c:12s}' + ''.join(f"{'no images':>16s}" if (a := rows[n]['accuracy_per_class'][c]) is None else f'{a:>16.1%}' for n in names))
     return '\n'.join(lines)
 
 # %% ../nbs/08_evaluate.ipynb #41bdbbc4
@@ -235,6 +235,7 @@ def load_npz_samples(path: str | Path) -> tuple[torch.Tensor, torch.Tensor]:
     "Images `[N, 1, 28, 28]` in [0, 1] and labels from an .npz with 'images' (uint8 0-255, or floats in [0, 1]) and 'labels' (integers 0-9)."
     import numpy as np
     path = Path(path)
+    if path.is_dir(): raise ValueError(f'{path} is a folder; give the .npz file')
     if not path.is_file(): raise FileNotFoundError(f'npz not found: {path}')
     try: arrays = dict(np.load(path))
     except Exception as e: raise ValueError(f'{path} is not a readable .npz: {type(e).__name__}') from None
@@ -280,7 +281,7 @@ def evaluate_command(args) -> int:
         print(f'sampling: {config}')
         images, labels = model.sample('all', args.n, config, progress=True)
     n = len(images)
-    if n < 10: raise ValueError(f'{n} images are too few to measure: give at least 10, one of each class')
+    if n < 10: raise ValueError(f'{n} images are too few to measure: give at least 10')
     classifier = load_classifier(device=args.device)
     ref = unit_images(te_x[:min(n, 10_000)])
     model_fig = sample_metrics(classifier, images, labels, ref, args.seed)

@@ -5,6 +5,7 @@
 # %% ../nbs/07_ldm.ipynb #4597cd3c
 from __future__ import annotations
 
+import numbers
 import re
 from pathlib import Path
 
@@ -62,7 +63,7 @@ def _norm_name(s: str) -> str: return re.sub(r'[^a-z0-9]', '', s.lower())
 
 def class_index(name_or_index) -> int:
     "The class index for an index, a digit string, or a (case-insensitive, unique-prefix) class name."
-    if isinstance(name_or_index, (int, torch.Tensor)) or str(name_or_index).strip().isdigit():
+    if isinstance(name_or_index, (int, torch.Tensor)) or re.fullmatch(r'-?\d+', str(name_or_index).strip()):
         i = int(name_or_index)
         if 0 <= i < len(CLASS_NAMES): return i
         raise ValueError(f'class index {i} out of range; valid: 0-{len(CLASS_NAMES) - 1}')
@@ -70,15 +71,18 @@ def class_index(name_or_index) -> int:
     exact = [i for i, c in enumerate(CLASS_NAMES) if _norm_name(c) == key]
     prefix = [i for i, c in enumerate(CLASS_NAMES) if key and _norm_name(c).startswith(key)]
     if exact or len(prefix) == 1: return (exact or prefix)[0]
+    if key == 'all': raise ValueError("'all' stands for every class on its own, not as one class among others")
     raise ValueError(f"unknown class {name_or_index!r}; valid: {', '.join(CLASS_NAMES)} (or 0-{len(CLASS_NAMES) - 1}, or 'all')")
 
 def class_labels(classes=None, n: int = 1) -> torch.Tensor:
     "Labels for `n` images of each requested class; `classes` is one class, a list, or None/'all' for all ten."
-    if n < 1: raise ValueError(f'n must be at least 1, got {n}')
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1: raise ValueError(f'n (images per class) must be a whole number >= 1, got {n!r}')
     if classes is None or (isinstance(classes, str) and classes.lower() == 'all'): idx = list(range(len(CLASS_NAMES)))
-    elif isinstance(classes, (list, tuple)): idx = [class_index(c) for c in classes]
+    elif isinstance(classes, (list, tuple)):
+        if not classes: raise ValueError("classes is an empty list; give at least one class, or None or 'all' for all ten")
+        idx = [class_index(c) for c in classes]
     else: idx = [class_index(classes)]
-    return torch.tensor(idx).repeat_interleave(n)
+    return torch.tensor(idx).repeat_interleave(int(n))
 
 def one_class_per_column(images: torch.Tensor, labels: torch.Tensor, classes: int = 10) -> tuple[torch.Tensor, torch.Tensor]:
     "Reorder `sample('all', n)`'s output (class by class) so that a grid `classes` wide shows one class per column."
@@ -126,6 +130,8 @@ class LatentDiffusionModel(nn.Module):
 
     def sampling_config(self, config: SamplingConfig | None = None, **changes) -> SamplingConfig:
         "`config` (default: the model's `default_config`) with `changes` (None: keep), checked."
+        if config is not None and not isinstance(config, SamplingConfig):
+            raise ValueError(f'config must be a SamplingConfig (or give its settings as keywords), got {type(config).__name__}')
         return (config or self.default_config).replace(**changes)
 
     def eps_fn(self, labels: torch.Tensor, config: SamplingConfig | None = None) -> EpsFn:
@@ -161,8 +167,11 @@ class LatentDiffusionModel(nn.Module):
         "`n` images of each class in `classes` (a class, a list, or None/'all'): images `[N, 1, 28, 28]` in [0, 1] and labels."
         cfg = self.sampling_config(config, **changes)
         labels = class_labels(classes, n)
+        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
+            raise ValueError(f'batch_size must be a whole number >= 1, got {batch_size!r}')
         # all starting noise from the seed at once; batches of `batch_size` bound the memory (with eta > 0, whose noise
-        # is drawn per batch, they also change the images; the deterministic samplers give the same ones for any batch size)
+        # is drawn per batch, they also change the images; the deterministic samplers give the same ones for any batch
+        # size, up to float rounding: a pixel may differ by one step of 1/255)
         gen = torch.Generator().manual_seed(cfg.seed)
         x_T = self.initial_noise(len(labels), gen)
         batches = list(zip(labels.split(batch_size), x_T.split(batch_size)))

@@ -16,8 +16,8 @@ from .sampling import EpsFn, check_guidance, ddim_sample, ddim_timesteps, predic
 from .schedule import NoiseSchedule
 
 # %% auto #0
-__all__ = ['SPACINGS', 'SAMPLERS', 'log_snr', 'dpm_solver_step', 'sampling_timesteps', 'ode_sample', 'gaussian_ode_solution',
-           'check_sampler', 'run_sampler', 'SamplingConfig', 'sample_with']
+__all__ = ['SPACINGS', 'SAMPLERS', 'MAX_SAMPLING_SEED', 'log_snr', 'dpm_solver_step', 'sampling_timesteps', 'ode_sample',
+           'gaussian_ode_solution', 'check_sampler', 'run_sampler', 'SamplingConfig', 'sample_with']
 
 # %% ../nbs/06a_solvers.ipynb #5a41fed1
 def log_snr(alpha_bar: torch.Tensor) -> torch.Tensor:
@@ -115,6 +115,8 @@ def run_sampler(sampler: str, eps_fn: EpsFn, x_T: torch.Tensor, schedule: NoiseS
     return ode_sample(eps_fn, x_T, schedule, steps, spec['order'], spacing, clip_x0, progress, callback, rho)
 
 # %% ../nbs/06a_solvers.ipynb #748d4835
+MAX_SAMPLING_SEED = 2**63 - 1   # torch.Generator.manual_seed's range, less the negative numbers
+
 @dataclasses.dataclass(frozen=True)
 class SamplingConfig:
     "Everything that decides how a model samples; checked once, when it is made."
@@ -136,7 +138,8 @@ class SamplingConfig:
             raise ValueError(f"unknown spacing {self.spacing!r}; valid: {', '.join(SPACINGS)}")
         if self.rho is not None and not (isinstance(self.rho, (int, float)) and 0 < self.rho < float('inf')):
             raise ValueError(f'rho must be a finite number > 0, got {self.rho!r}')
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int): raise ValueError(f'seed must be a whole number, got {self.seed!r}')
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SAMPLING_SEED:
+            raise ValueError(f'seed must be a whole number from 0 to 2**63 - 1, got {self.seed!r}')
         object.__setattr__(self, 'guidance', guidance)
         object.__setattr__(self, 'guidance_interval', interval)
 
