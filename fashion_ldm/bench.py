@@ -136,11 +136,12 @@ def benchmark(model: LatentDiffusionModel, n: int = 500, config: SamplingConfig 
 def bench_command(args) -> int:
     "`fashion-ldm bench`: print the benchmark as JSON and optionally write it to a file."
     torch.set_grad_enabled(True)
-    model = LatentDiffusionModel.from_pretrained(args.checkpoint, args.device)
     if args.n < 10: raise ValueError(f'--n must be at least 10 (one image per class), got {args.n}')
+    model = LatentDiffusionModel.from_pretrained(args.checkpoint, args.device)
+    pixel_model = model_from_checkpoint(args.pixel, args.device) if args.pixel else None   # a bad path fails before any measuring
     result = benchmark(model, args.n, SamplingConfig.from_namespace(args, model.default_config))
-    if args.pixel:   # both models at 50-step DDIM without guidance: equal steps, equal work per step
-        pixel = benchmark(model_from_checkpoint(args.pixel, args.device), args.n, guided=False, sampler='ddim', steps=50)
+    if pixel_model is not None:   # both models at 50-step DDIM without guidance: equal steps, equal work per step
+        pixel = benchmark(pixel_model, args.n, guided=False, sampler='ddim', steps=50)
         result['pixel'] = {k: v for k, v in pixel.items() if k != 'machine'}   # peak memory: of the whole process so far
         latent_ddim = result['sampling'].get('ddim_50', result['sampling'])
         result['latent_speedup_no_guidance'] = latent_ddim['img_s_no_guidance'] / pixel['sampling']['img_s_no_guidance']

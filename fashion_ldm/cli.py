@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from . import __version__
 from .bench import bench_command
 from .checkpoint import FINAL_NAME, LAST_NAME, CheckpointError
 from .data import CLASS_NAMES, PRESETS, DataNotFoundError, get_device, get_preset, save_grid, training_data
@@ -81,6 +82,7 @@ def add_model_args(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog='fashion-ldm', description='Train and sample a class-conditional latent diffusion model for Fashion-MNIST.')
+    parser.add_argument('--version', action='version', version=f'fashion-ldm {__version__}')
     sub = parser.add_subparsers(dest='command', required=True, metavar='{train,sample,evaluate,bench,pixel-baseline}')
 
     t = sub.add_parser('train', help='train the VAE, then the diffusion model', description=
@@ -118,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--scale', type=int, default=4, help='with the readable grid: screen pixels per image pixel (default: 4)')
     s.add_argument('--npz', help='write images (uint8, N×28×28) and labels to this .npz')
     s.add_argument('--device', default='auto', choices=['auto', 'cpu', 'cuda', 'mps'], help='default: auto')
+    s.add_argument('--overwrite', action='store_true', help='replace --out and --npz if they already exist')
 
     e = sub.add_parser('evaluate', help='measure samples: FID, KID, precision, recall, conditional accuracy', description=
                        'Sample from a checkpoint (or read an .npz of images and labels) and print FID, KID, precision, recall and '
@@ -127,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument('--npz', help="an .npz with 'images' (N×28×28 uint8 or floats in [0, 1]) and 'labels', instead of sampling")
     add_sampling_args(e, n_default=1000)
     e.add_argument('--json', help='also write the figures to this JSON file')
+    e.add_argument('--overwrite', action='store_true', help='replace --json if it already exists')
     e.add_argument('--data', help='folder holding FashionMNIST/raw, for the test set and the floor')
 
     b = sub.add_parser('bench', help='measure training and sampling speed, sizes and memory', description=
@@ -137,13 +141,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_sampler_args(b)
     b.add_argument('--pixel', metavar='CHECKPOINT', help='also measure this pixel-space model (from `fashion-ldm pixel-baseline`) and the speed-up')
     b.add_argument('--json', help='also write the result to this file')
+    b.add_argument('--overwrite', action='store_true', help='replace --json if it already exists')
 
     p = sub.add_parser('pixel-baseline', help='train the pixel-space comparison model for a fixed wall time', description=
                        'Train the same denoiser directly on 32×32 pixels for --minutes of wall time (use the latent model\'s '
                        'training time), on the same images, and save it as a checkpoint that sample, evaluate and bench accept.')
     p.add_argument('--minutes', type=finite_float, required=True, help="training budget in minutes, calibration included")
     p.add_argument('--out', default='runs/pixel/pixel.pt', help='checkpoint to write (default: runs/pixel/pixel.pt)')
-    p.add_argument('--channels', type=int, default=PRESETS['cpu'].denoiser_channels, help="denoiser base width (default: the cpu preset's)")
+    p.add_argument('--channels', type=int, default=PRESETS['cpu'].denoiser_channels, help=f"denoiser base width (default: {PRESETS['cpu'].denoiser_channels}, the cpu preset's)")
     p.add_argument('--train-images', type=int, help='train on a class-balanced subset of this many images (default: all)')
     p.add_argument('--data', help='folder holding FashionMNIST/raw (default: $FASHION_LDM_DATA or ~/.cache/fashion_ldm/data)')
     p.add_argument('--no-download', dest='download', action='store_false', help='never download the data; fail if it is missing')
@@ -155,17 +160,18 @@ def build_parser() -> argparse.ArgumentParser:
 # %% ../nbs/13_cli.ipynb #bf643d5b
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.gif', '.tif', '.tiff', '.webp')
 
-def writable_path(path: str | Path, suffixes: tuple[str, ...] | None = None) -> Path:
-    "`path`, after checking that a file can be written there with one of `suffixes` (its folder is created)."
+def writable_path(path: str | Path, suffixes: tuple[str, ...] | None = None, overwrite: bool = True) -> Path:
+    "`path`, after checking that a file can be written there with one of `suffixes` (and, unless `overwrite`, that none is there yet); nothing is created."
     text, path = str(path), Path(path)
+    if not text: raise ValueError('cannot write to an empty path; give a file name')
     if path.is_dir() or text.endswith(('/', os.sep)): raise ValueError(f'cannot write to {text}: it is a folder; give a file name in it')
     if suffixes and path.suffix.lower() not in suffixes:
         raise ValueError(f"cannot write to {path}: unknown file extension {path.suffix or '(none)'!r}; use {', '.join(suffixes)}")
     if (file := next((p for p in path.parents if p.is_file()), None)) is not None:
         raise ValueError(f'cannot write to {path}: {file} is a file, not a folder')
-    try: path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as e: raise ValueError(f'cannot write to {path}: {e.strerror}') from None
-    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+    if path.exists() and not overwrite: raise ValueError(f'{path} already exists; give another name, or --overwrite to replace it')
+    folder = next(p for p in (path.parent, *path.parent.parents) if p.exists())   # the folders below it are made when writing
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise ValueError(f'cannot write to {path}: permission denied')
     return path
 
@@ -227,13 +233,17 @@ def labelled_grid(images: torch.Tensor, labels: torch.Tensor, per_row: int, scal
 def cmd_sample(args) -> int:
     if args.n < 1: raise ValueError(f'--n must be at least 1, got {args.n}')
     if not 1 <= args.scale <= 16: raise ValueError(f'--scale must be between 1 and 16, got {args.scale}')
-    classes = None if not args.classes or 'all' in [c.lower() for c in args.classes] else args.classes
+    if args.classes and len(args.classes) > 1 and 'all' in [c.lower() for c in args.classes]:
+        raise ValueError("--class all stands for every class; give it alone, or name the classes")
+    classes = None if not args.classes or args.classes[0].lower() == 'all' else args.classes
     labels = class_labels(classes, args.n)                         # checks the class names
-    png = writable_path(args.out or 'samples.png', IMAGE_SUFFIXES) if args.out or not args.npz else None
-    npz = writable_path(args.npz, ('.npz',)) if args.npz else None
     SamplingConfig.from_namespace(args)                      # the settings given, checked before the model loads
+    png = writable_path('samples.png' if args.out is None else args.out, IMAGE_SUFFIXES, args.overwrite) if args.out is not None or args.npz is None else None
+    npz = writable_path(args.npz, ('.npz',), args.overwrite) if args.npz is not None else None
     model = LatentDiffusionModel.from_pretrained(args.checkpoint, args.device)
     images, labels = model.sample(classes, args.n, SamplingConfig.from_namespace(args, model.default_config), progress=True)
+    for path in (png, npz):
+        if path is not None: path.parent.mkdir(parents=True, exist_ok=True)
     if png is not None:
         per_row = args.n if classes is None or len(classes) > 1 else min(10, args.n)
         if args.plain: save_grid(images, png, nrow=per_row)
@@ -246,11 +256,11 @@ def cmd_sample(args) -> int:
     return 0
 
 def cmd_evaluate(args) -> int:
-    if args.json: writable_path(args.json, ('.json',))
+    if args.json is not None: writable_path(args.json, ('.json',), args.overwrite)
     return evaluate_command(args)
 
 def cmd_bench(args) -> int:
-    if args.json: writable_path(args.json, ('.json',))
+    if args.json is not None: writable_path(args.json, ('.json',), args.overwrite)
     return bench_command(args)
 
 def cmd_pixel_baseline(args) -> int:
@@ -258,8 +268,7 @@ def cmd_pixel_baseline(args) -> int:
     if args.minutes <= 0: raise ValueError(f'--minutes must be positive, got {args.minutes}')
     if args.channels < 1: raise ValueError(f'--channels must be at least 1, got {args.channels}')
     if args.train_images is not None and args.train_images < 10: raise ValueError(f'--train-images must be at least 10, got {args.train_images}')
-    out = writable_path(args.out, ('.pt',))
-    if out.exists() and not args.overwrite: raise ValueError(f'{out} already exists; give another --out, or --overwrite to replace it')
+    out = writable_path(args.out, ('.pt',), args.overwrite)
     preset = get_preset('cpu', train_images=args.train_images)
     images, labels = training_data(preset, root=args.data, seed=args.seed, download=args.download)
     model, record = train_pixel_baseline(images, labels, args.minutes * 60, args.channels, preset.batch_size,
