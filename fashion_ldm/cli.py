@@ -92,10 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--data', help='folder holding FashionMNIST/raw (default: $FASHION_LDM_DATA or ~/.cache/fashion_ldm/data)')
     t.add_argument('--no-download', dest='download', action='store_false', help='never download the data; fail if it is missing')
     t.add_argument('--out', default='runs/latest', help='run folder for checkpoints, pictures and metrics.jsonl (default: runs/latest)')
-    t.add_argument('--epochs-vae', type=int, help="override the preset's VAE epochs")
-    t.add_argument('--epochs-diffusion', type=int, help="override the preset's diffusion epochs")
-    t.add_argument('--batch-size', type=int, help="override the preset's batch size")
-    t.add_argument('--train-images', type=int, help='train on a class-balanced subset of this many images')
+    per_preset = lambda field: ', '.join(f"{name} {'all' if getattr(p, field) is None else getattr(p, field)}" for name, p in PRESETS.items())
+    t.add_argument('--epochs-vae', type=int, help=f"override the preset's VAE epochs ({per_preset('vae_epochs')})")
+    t.add_argument('--epochs-diffusion', type=int, help=f"override the preset's diffusion epochs ({per_preset('diffusion_epochs')})")
+    t.add_argument('--batch-size', type=int, help=f"override the preset's batch size ({per_preset('batch_size')})")
+    t.add_argument('--train-images', type=int, help=f"train on a class-balanced subset of this many images ({per_preset('train_images')})")
     t.add_argument('--seed', type=seed_int, help='random seed (default: 0)')
     t.add_argument('--device', default='auto', choices=['auto', 'cpu', 'cuda', 'mps'], help='default: auto (cuda, then mps, then cpu)')
     t.add_argument('--stage', choices=['vae', 'diffusion', 'all'], help='which stage(s) to train (default: all; with --resume, the saved one)')
@@ -131,7 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_sampling_args(e, n_default=1000)
     e.add_argument('--json', help='also write the figures to this JSON file')
     e.add_argument('--overwrite', action='store_true', help='replace --json if it already exists')
-    e.add_argument('--data', help='folder holding FashionMNIST/raw, for the test set and the floor')
+    e.add_argument('--data', help='folder holding FashionMNIST/raw, for the test set and the floor (default: $FASHION_LDM_DATA or ~/.cache/fashion_ldm/data)')
+    e.add_argument('--no-download', dest='download', action='store_false', help='never download the data; fail if it is missing')
 
     b = sub.add_parser('bench', help='measure training and sampling speed, sizes and memory', description=
                        'Training throughput (VAE, denoiser), sampling throughput with decoding, with and without guidance, '

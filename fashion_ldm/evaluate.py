@@ -271,7 +271,8 @@ def evaluate_command(args) -> int:
     if args.npz and (given := [f"--{k.replace('_', '-')}" for k in ('checkpoint', 'sampler', 'steps', 'eta', 'guidance', 'guidance_interval')
                                if getattr(args, k, None) is not None]):
         raise ValueError(f"--npz measures the images in the file; {', '.join(given)} would sample a model: leave out one or the other")
-    te_x, _ = load_fashion_mnist(train=False, root=args.data)   # the data first: a missing test set fails before any sampling
+    te_x, _ = load_fashion_mnist(train=False, root=args.data, download=args.download)   # the data first: missing files fail before any sampling
+    load_fashion_mnist(train=True, root=args.data, download=args.download)                 # (the floor's training images too)
     config = None   # the sampling settings, when a model is sampled here
     if args.npz: images, labels = load_npz_samples(args.npz)
     else:
