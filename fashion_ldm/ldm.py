@@ -157,6 +157,8 @@ class LatentDiffusionModel(nn.Module):
     @classmethod
     def from_pretrained(cls, path: str | Path | None = None, device: torch.device | str = 'auto') -> 'LatentDiffusionModel':
         "A shipped model (a key of `PRETRAINED`, default `DEFAULT_PRETRAINED`) or the checkpoint at `path`, ready to sample: no data, no network."
+        if path is not None and not str(path).strip():
+            raise CheckpointError(f"the checkpoint path is empty; give a checkpoint file, or a shipped model: {', '.join(PRETRAINED)}")
         if path is None or str(path) in PRETRAINED: path = pretrained_path(str(path or DEFAULT_PRETRAINED))
         elif not Path(path).exists():
             raise CheckpointError(f"checkpoint not found: {path} (give a checkpoint file, or a shipped model: {', '.join(PRETRAINED)})")
