@@ -138,7 +138,7 @@ def bench_command(args) -> int:
     torch.set_grad_enabled(True)
     if args.n < 10: raise ValueError(f'--n must be at least 10 (one image per class), got {args.n}')
     model = LatentDiffusionModel.from_pretrained(args.checkpoint, args.device)
-    pixel_model = model_from_checkpoint(args.pixel, args.device) if args.pixel else None   # a bad path fails before any measuring
+    pixel_model = model_from_checkpoint(args.pixel, args.device) if args.pixel is not None else None   # a bad path fails before any measuring
     result = benchmark(model, args.n, SamplingConfig.from_namespace(args, model.default_config))
     if pixel_model is not None:   # both models at 50-step DDIM without guidance: equal steps, equal work per step
         pixel = benchmark(pixel_model, args.n, guided=False, sampler='ddim', steps=50)

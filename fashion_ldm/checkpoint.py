@@ -94,6 +94,7 @@ def _upgrade_v1(state: dict) -> dict:
 
 def read_checkpoint(path: str | Path, training: bool = False) -> dict:
     "A checkpoint's contents in the current format, read with `weights_only=True`; one-line `CheckpointError`s for unusable files."
+    if not str(path).strip(): raise CheckpointError('the checkpoint path is empty; give a checkpoint file')
     path = Path(path)
     if path.is_dir(): raise CheckpointError(f'{path} is a folder; give the checkpoint file in it (e.g. {path / FINAL_NAME})')
     if not path.is_file(): raise CheckpointError(f'checkpoint not found: {path}')

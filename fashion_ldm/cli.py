@@ -19,7 +19,7 @@ from .bench import bench_command
 from .checkpoint import FINAL_NAME, LAST_NAME, CheckpointError
 from .data import CLASS_NAMES, PRESETS, DataNotFoundError, get_device, get_preset, save_grid, training_data
 from .evaluate import evaluate_command
-from .ldm import DEFAULT_PRETRAINED, PRETRAINED, LatentDiffusionModel, class_labels, pretrained_path
+from .ldm import DEFAULT_PRETRAINED, PRETRAINED, LatentDiffusionModel, class_labels, means_all, pretrained_path
 from .loop import TrainingStopped
 from .pixel import save_pixel_model, train_pixel_baseline
 from .solvers import SAMPLERS, SamplingConfig
@@ -235,10 +235,8 @@ def labelled_grid(images: torch.Tensor, labels: torch.Tensor, per_row: int, scal
 def cmd_sample(args) -> int:
     if args.n < 1: raise ValueError(f'--n must be at least 1, got {args.n}')
     if not 1 <= args.scale <= 16: raise ValueError(f'--scale must be between 1 and 16, got {args.scale}')
-    if args.classes and len(args.classes) > 1 and 'all' in [c.lower() for c in args.classes]:
-        raise ValueError("--class all stands for every class; give it alone, or name the classes")
-    classes = None if not args.classes or args.classes[0].lower() == 'all' else args.classes
-    labels = class_labels(classes, args.n)                         # checks the class names
+    classes = None if means_all(args.classes) else args.classes
+    labels = class_labels(classes, args.n)                         # checks the class names, and 'all' among others
     SamplingConfig.from_namespace(args)                      # the settings given, checked before the model loads
     png = writable_path('samples.png' if args.out is None else args.out, IMAGE_SUFFIXES, args.overwrite) if args.out is not None or args.npz is None else None
     npz = writable_path(args.npz, ('.npz',), args.overwrite) if args.npz is not None else None

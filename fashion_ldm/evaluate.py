@@ -234,6 +234,7 @@ def vae_ceiling(vae: nn.Module, classifier: FashionClassifier, n: int = 10_000, 
 def load_npz_samples(path: str | Path) -> tuple[torch.Tensor, torch.Tensor]:
     "Images `[N, 1, 28, 28]` in [0, 1] and labels from an .npz with 'images' (uint8 0-255, or floats in [0, 1]) and 'labels' (integers 0-9)."
     import numpy as np
+    if not str(path).strip(): raise ValueError('the .npz path is empty; give the file')
     path = Path(path)
     if path.is_dir(): raise ValueError(f'{path} is a folder; give the .npz file')
     if not path.is_file(): raise FileNotFoundError(f'npz not found: {path}')
@@ -268,13 +269,13 @@ def evaluate_command(args) -> int:
     from fashion_ldm.ldm import LatentDiffusionModel
     from fashion_ldm.solvers import SamplingConfig
     if args.n < 1: raise ValueError(f'--n must be at least 1, got {args.n}')
-    if args.npz and (given := [f"--{k.replace('_', '-')}" for k in ('checkpoint', 'sampler', 'steps', 'eta', 'guidance', 'guidance_interval')
+    if args.npz is not None and (given := [f"--{k.replace('_', '-')}" for k in ('checkpoint', 'sampler', 'steps', 'eta', 'guidance', 'guidance_interval')
                                if getattr(args, k, None) is not None]):
         raise ValueError(f"--npz measures the images in the file; {', '.join(given)} would sample a model: leave out one or the other")
     te_x, _ = load_fashion_mnist(train=False, root=args.data, download=args.download)   # the data first: missing files fail before any sampling
     load_fashion_mnist(train=True, root=args.data, download=args.download)                 # (the floor's training images too)
     config = None   # the sampling settings, when a model is sampled here
-    if args.npz: images, labels = load_npz_samples(args.npz)
+    if args.npz is not None: images, labels = load_npz_samples(args.npz)
     else:
         SamplingConfig.from_namespace(args)                  # the settings given, checked before the model loads
         model = LatentDiffusionModel.from_pretrained(args.checkpoint, args.device)

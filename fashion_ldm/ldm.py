@@ -25,9 +25,9 @@ from .unet import LatentUNetDenoiser
 from .vae import VAE
 
 # %% auto #0
-__all__ = ['LATENT_CLIP', 'PRETRAINED', 'DEFAULT_PRETRAINED', 'encode_dataset', 'fit_denoiser', 'class_index', 'class_labels',
-           'one_class_per_column', 'pretrained_path', 'LatentDiffusionModel', 'model_from_checkpoint',
-           'generate_latent_diffusion_samples']
+__all__ = ['LATENT_CLIP', 'PRETRAINED', 'DEFAULT_PRETRAINED', 'encode_dataset', 'fit_denoiser', 'means_all', 'whole_count',
+           'class_index', 'class_labels', 'one_class_per_column', 'pretrained_path', 'LatentDiffusionModel',
+           'model_from_checkpoint', 'generate_latent_diffusion_samples']
 
 # %% ../nbs/07_ldm.ipynb #0fd2189b
 LATENT_CLIP = 4.0
@@ -61,6 +61,18 @@ def fit_denoiser(denoiser: LatentUNetDenoiser, latents: torch.Tensor, labels: to
 # %% ../nbs/07_ldm.ipynb #bb2fe38b
 def _norm_name(s: str) -> str: return re.sub(r'[^a-z0-9]', '', s.lower())
 
+def means_all(classes) -> bool:
+    "Whether `classes` asks for all ten: None, 'all' (any case and spacing), or a list holding only 'all'."
+    if isinstance(classes, (list, tuple)) and len(classes) == 1: classes = classes[0]
+    return classes is None or (isinstance(classes, str) and _norm_name(classes) == 'all')
+
+def whole_count(value, name: str) -> int:
+    "`value` as an int >= 1 (Python, numpy or one-element torch integers), or a one-line error naming `name`."
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_floating_point() and value.dtype != torch.bool: value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f'{name} must be a whole number >= 1, got {value!r}')
+    return int(value)
+
 def class_index(name_or_index) -> int:
     "The class index for an index, a digit string, or a (case-insensitive, unique-prefix) class name."
     if isinstance(name_or_index, (int, torch.Tensor)) or re.fullmatch(r'-?\d+', str(name_or_index).strip()):
@@ -71,18 +83,18 @@ def class_index(name_or_index) -> int:
     exact = [i for i, c in enumerate(CLASS_NAMES) if _norm_name(c) == key]
     prefix = [i for i, c in enumerate(CLASS_NAMES) if key and _norm_name(c).startswith(key)]
     if exact or len(prefix) == 1: return (exact or prefix)[0]
-    if key == 'all': raise ValueError("'all' stands for every class on its own, not as one class among others")
+    if key == 'all': raise ValueError("'all' stands for every class; give it alone, or name the classes")
     raise ValueError(f"unknown class {name_or_index!r}; valid: {', '.join(CLASS_NAMES)} (or 0-{len(CLASS_NAMES) - 1}, or 'all')")
 
 def class_labels(classes=None, n: int = 1) -> torch.Tensor:
     "Labels for `n` images of each requested class; `classes` is one class, a list, or None/'all' for all ten."
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1: raise ValueError(f'n (images per class) must be a whole number >= 1, got {n!r}')
-    if classes is None or (isinstance(classes, str) and classes.lower() == 'all'): idx = list(range(len(CLASS_NAMES)))
+    n = whole_count(n, 'n (images per class)')
+    if means_all(classes): idx = list(range(len(CLASS_NAMES)))
     elif isinstance(classes, (list, tuple)):
         if not classes: raise ValueError("classes is an empty list; give at least one class, or None or 'all' for all ten")
         idx = [class_index(c) for c in classes]
     else: idx = [class_index(classes)]
-    return torch.tensor(idx).repeat_interleave(int(n))
+    return torch.tensor(idx).repeat_interleave(n)
 
 def one_class_per_column(images: torch.Tensor, labels: torch.Tensor, classes: int = 10) -> tuple[torch.Tensor, torch.Tensor]:
     "Reorder `sample('all', n)`'s output (class by class) so that a grid `classes` wide shows one class per column."
@@ -169,8 +181,7 @@ class LatentDiffusionModel(nn.Module):
         "`n` images of each class in `classes` (a class, a list, or None/'all'): images `[N, 1, 28, 28]` in [0, 1] and labels."
         cfg = self.sampling_config(config, **changes)
         labels = class_labels(classes, n)
-        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
-            raise ValueError(f'batch_size must be a whole number >= 1, got {batch_size!r}')
+        batch_size = whole_count(batch_size, 'batch_size')
         # all starting noise from the seed at once; batches of `batch_size` bound the memory (with eta > 0, whose noise
         # is drawn per batch, they also change the images; the deterministic samplers give the same ones for any batch
         # size, up to float rounding: a pixel may differ by one step of 1/255)

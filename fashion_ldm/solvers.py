@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from typing import Callable
 
 import torch
@@ -115,7 +116,7 @@ def run_sampler(sampler: str, eps_fn: EpsFn, x_T: torch.Tensor, schedule: NoiseS
     return ode_sample(eps_fn, x_T, schedule, steps, spec['order'], spacing, clip_x0, progress, callback, rho)
 
 # %% ../nbs/06a_solvers.ipynb #748d4835
-MAX_SAMPLING_SEED = 2**63 - 1   # torch.Generator.manual_seed's range, less the negative numbers
+MAX_SAMPLING_SEED = 2**64 - 1   # the top of torch.Generator.manual_seed's range (which also takes negatives; we do not)
 
 @dataclasses.dataclass(frozen=True)
 class SamplingConfig:
@@ -138,8 +139,9 @@ class SamplingConfig:
             raise ValueError(f"unknown spacing {self.spacing!r}; valid: {', '.join(SPACINGS)}")
         if self.rho is not None and not (isinstance(self.rho, (int, float)) and 0 < self.rho < float('inf')):
             raise ValueError(f'rho must be a finite number > 0, got {self.rho!r}')
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SAMPLING_SEED:
-            raise ValueError(f'seed must be a whole number from 0 to 2**63 - 1, got {self.seed!r}')
+        if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral) or not 0 <= self.seed <= MAX_SAMPLING_SEED:
+            raise ValueError(f'seed must be a whole number from 0 to 2**64 - 1, got {self.seed!r}')
+        object.__setattr__(self, 'seed', int(self.seed))
         object.__setattr__(self, 'guidance', guidance)
         object.__setattr__(self, 'guidance_interval', interval)
 

@@ -269,11 +269,11 @@ class Trainer:
     def __init__(self, cfg: RunConfig, images: torch.Tensor | None = None, labels: torch.Tensor | None = None, *, resuming: bool = False):
         self.cfg, p = cfg, cfg.p
         self.out = Path(cfg.out)
-        if not resuming and cfg.stage == 'diffusion' and cfg.space == 'latent' and not cfg.vae_from:
-            raise ValueError("a new run's diffusion stage needs a trained VAE: give --vae CHECKPOINT (vae_from), or train --stage vae (or all) first")
         if not resuming and not cfg.overwrite and (held := describe_run(self.out)):
             resumable = 'continue it with --resume, or ' if (self.out / LAST_NAME).is_file() else ''
             raise RunFolderError(f'{self.out} already holds {held}; {resumable}start afresh with another --out or with --overwrite')
+        if not resuming and cfg.stage == 'diffusion' and cfg.space == 'latent' and not cfg.vae_from:
+            raise ValueError("a new run's diffusion stage needs a trained VAE: give --vae CHECKPOINT (vae_from), or train --stage vae (or all) first")
         if not resuming and cfg.overwrite and int(os.environ.get('RANK', '0')) == 0: clear_run(self.out)
         vae_weights = self._vae_from(cfg.vae_from) if cfg.vae_from and not resuming else None   # checked before any work
         self.rank, self.world, self.device = init_distributed(get_device(cfg.device))
