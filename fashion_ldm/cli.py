@@ -20,7 +20,7 @@ from .checkpoint import FINAL_NAME, LAST_NAME, CheckpointError
 from .data import CLASS_NAMES, PRESETS, DataNotFoundError, get_device, get_preset, save_grid, training_data
 from .evaluate import evaluate_command
 from .ldm import DEFAULT_PRETRAINED, PRETRAINED, LatentDiffusionModel, class_labels, means_all, pretrained_path
-from .loop import TrainingStopped
+from .loop import MAX_SEED, TrainingStopped
 from .pixel import save_pixel_model, train_pixel_baseline
 from .solvers import SAMPLERS, SamplingConfig
 from .train import PRECISIONS, RunConfig, RunLock, Trainer
@@ -28,7 +28,7 @@ from .train import PRECISIONS, RunConfig, RunLock, Trainer
 SHIPPED_NAMES = ', '.join(f"'{n}'" + (' (the default)' if n == DEFAULT_PRETRAINED else '') for n in PRETRAINED)
 
 # %% auto #0
-__all__ = ['SHIPPED_NAMES', 'MAX_SEED', 'IMAGE_SUFFIXES', 'finite_float', 'seed_int', 'OneLineParser', 'add_sampling_args',
+__all__ = ['SHIPPED_NAMES', 'IMAGE_SUFFIXES', 'finite_float', 'seed_int', 'OneLineParser', 'add_sampling_args',
            'add_sampler_args', 'add_model_args', 'build_parser', 'writable_path', 'run_folder', 'cmd_train',
            'labelled_grid', 'cmd_sample', 'cmd_evaluate', 'cmd_bench', 'cmd_pixel_baseline', 'main', 'run_cli']
 
@@ -39,8 +39,6 @@ def finite_float(text: str) -> float:
     except ValueError: raise argparse.ArgumentTypeError(f'{text!r} is not a number') from None
     if not math.isfinite(value): raise argparse.ArgumentTypeError(f'must be a finite number, got {text}')
     return value
-
-MAX_SEED = 2**32 - 1   # seeds derived from it (seed * 100_003 + epoch, notebook 00a) stay inside torch's 64-bit range
 
 def seed_int(text: str) -> int:
     "An argparse type: a random seed, a whole number from 0 to 2**32 - 1."

@@ -14,7 +14,7 @@ import torch.nn as nn
 from tqdm.std import tqdm   # plain text, in a terminal and in a notebook alike
 
 # %% auto #0
-__all__ = ['EVENTS', 'TrainingStopped', 'Callback', 'epoch_permutation', 'count_batches', 'Loop', 'ClipGradients',
+__all__ = ['EVENTS', 'MAX_SEED', 'TrainingStopped', 'Callback', 'epoch_permutation', 'count_batches', 'Loop', 'ClipGradients',
            'SkipNonFinite', 'PoisonBatches', 'StopAfter', 'ProgressBar', 'sync_device', 'StepTimes',
            'matmul_peak_gflops', 'bf16_pays', 'native_bf16']
 
@@ -28,6 +28,8 @@ class Callback:
 
 EVENTS = ('before_fit', 'before_epoch', 'before_batch', 'after_loss', 'after_backward', 'after_step', 'after_epoch',
           'after_fit', 'cleanup')
+
+MAX_SEED = 2**32 - 1   # the largest run seed: seed * 100_003 + epoch stays inside torch's 64-bit seed range
 
 def epoch_permutation(n: int, seed: int, epoch: int) -> torch.Tensor:
     "The data order of `epoch`, recomputable from the seed alone (so a resumed run sees the same batches)."

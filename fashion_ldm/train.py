@@ -22,7 +22,7 @@ from .data import CLASS_NAMES, PRESETS, Preset, get_device, get_preset, save_gri
 from .ema import EMA, EMAUpdate, warmup_cosine_scheduler
 from .evaluate import FEATURE_NET, FashionClassifier, train_feature_classifier
 from .ldm import LATENT_CLIP, LatentDiffusionModel, encode_dataset, one_class_per_column
-from .loop import (Callback, ClipGradients, Loop, ProgressBar, SkipNonFinite, StepTimes, StopAfter, TrainingStopped, count_batches,
+from .loop import (MAX_SEED, Callback, ClipGradients, Loop, ProgressBar, SkipNonFinite, StepTimes, StopAfter, TrainingStopped, count_batches,
                               native_bf16)
 from .loss import diffusion_loss
 from .schedule import NoiseSchedule
@@ -63,6 +63,8 @@ class RunConfig:
 
     def __post_init__(self):
         if self.stage not in STAGES: raise ValueError(f"unknown stage {self.stage!r}; valid: {', '.join(STAGES)}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
+            raise ValueError(f'seed must be a whole number from 0 to {MAX_SEED}, got {self.seed!r}')
         if self.space not in SPACES: raise ValueError(f"unknown space {self.space!r}; valid: {', '.join(SPACES)}")
         if self.precision not in PRECISIONS: raise ValueError(f"unknown precision {self.precision!r}; valid: {', '.join(PRECISIONS)}")
         if self.vae_from and self.stage != 'diffusion':
