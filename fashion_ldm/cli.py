@@ -236,7 +236,8 @@ def cmd_sample(args) -> int:
     classes = None if means_all(args.classes) else args.classes
     labels = class_labels(classes, args.n)                         # checks the class names, and 'all' among others
     SamplingConfig.from_namespace(args)                      # the settings given, checked before the model loads
-    png = writable_path('samples.png' if args.out is None else args.out, IMAGE_SUFFIXES, args.overwrite) if args.out is not None or args.npz is None else None
+    out = 'samples.png' if args.out is None and args.npz is None else args.out   # the default grid, unless only --npz is asked for
+    png = writable_path(out, IMAGE_SUFFIXES, args.overwrite) if out is not None else None
     npz = writable_path(args.npz, ('.npz',), args.overwrite) if args.npz is not None else None
     model = LatentDiffusionModel.from_pretrained(args.checkpoint, args.device)
     images, labels = model.sample(classes, args.n, SamplingConfig.from_namespace(args, model.default_config), progress=True)

@@ -158,14 +158,14 @@ def sample_metrics(classifier: FashionClassifier, images: torch.Tensor, labels: 
 
 def real_data_floor(classifier: FashionClassifier, n: int = 10_000, reference_n: int = 10_000,
                     root: str | Path | None = None, seed: int = 0, transform=unit_images,
-                    reference_features: torch.Tensor | None = None) -> dict:
+                    reference_features: torch.Tensor | None = None, download: bool = True) -> dict:
     "The same figures for `n` real training images (balanced, made `[N, 1, 28, 28]` in [0, 1] by `transform`) against the first `reference_n` test images."
     # reference_features: those test images' `extract_features`, when already extracted (notebook 08 reuses them)
     from fashion_ldm.data import balanced_subset
     if reference_features is not None and len(reference_features) != reference_n:
         raise ValueError(f'reference_features holds {len(reference_features)} rows; it must be the features of the first reference_n={reference_n} test images')
-    tr_x, tr_y = load_fashion_mnist(train=True, root=root)
-    reference = reference_features if reference_features is not None else unit_images(load_fashion_mnist(train=False, root=root)[0][:reference_n])
+    tr_x, tr_y = load_fashion_mnist(train=True, root=root, download=download)
+    reference = reference_features if reference_features is not None else unit_images(load_fashion_mnist(train=False, root=root, download=download)[0][:reference_n])
     idx = balanced_subset(tr_y, n, torch.Generator().manual_seed(seed))
     return sample_metrics(classifier, transform(tr_x[idx]), tr_y[idx], reference, seed)
 
@@ -273,21 +273,22 @@ def evaluate_command(args) -> int:
                                if getattr(args, k, None) is not None]):
         raise ValueError(f"--npz measures the images in the file; {', '.join(given)} would sample a model: leave out one or the other")
     te_x, _ = load_fashion_mnist(train=False, root=args.data, download=args.download)   # the data first: missing files fail before any sampling
-    load_fashion_mnist(train=True, root=args.data, download=args.download)                 # (the floor's training images too)
-    config = None   # the sampling settings, when a model is sampled here
     if args.npz is not None: images, labels = load_npz_samples(args.npz)
-    else:
-        SamplingConfig.from_namespace(args)                  # the settings given, checked before the model loads
+    else: SamplingConfig.from_namespace(args)                  # the settings given, checked before the model loads
+    n = len(images) if args.npz is not None else args.n * len(CLASS_NAMES)
+    if n < 10: raise ValueError(f'{n} images are too few to measure: give at least 10')
+    classifier = load_classifier(device=args.device)
+    ref = extract_features(classifier, unit_images(te_x[:min(n, 10_000)]))   # the test images' features, for both columns
+    # the floor before any sampling, so that a missing training set fails first
+    floor = real_data_floor(classifier, n=min(n, 60_000), reference_n=len(ref), root=args.data, seed=args.seed,
+                            reference_features=ref, download=args.download)
+    config = None   # the sampling settings, when a model is sampled here
+    if args.npz is None:
         model = LatentDiffusionModel.from_pretrained(args.checkpoint, args.device)
         config = SamplingConfig.from_namespace(args, model.default_config)
         print(f'sampling: {config}')
         images, labels = model.sample('all', args.n, config, progress=True)
-    n = len(images)
-    if n < 10: raise ValueError(f'{n} images are too few to measure: give at least 10')
-    classifier = load_classifier(device=args.device)
-    ref = unit_images(te_x[:min(n, 10_000)])
     model_fig = sample_metrics(classifier, images, labels, ref, args.seed)
-    floor = real_data_floor(classifier, n=min(n, 60_000), reference_n=len(ref), root=args.data, seed=args.seed)
     if n < 10_000: print(f'note: {n:,} samples; headline figures use 10,000. These are not comparable with them.')
     print(format_metrics({'samples': model_fig, 'real (floor)': floor}))
     if args.json:

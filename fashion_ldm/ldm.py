@@ -25,12 +25,16 @@ from .unet import LatentUNetDenoiser
 from .vae import VAE
 
 # %% auto #0
-__all__ = ['LATENT_CLIP', 'PRETRAINED', 'DEFAULT_PRETRAINED', 'encode_dataset', 'fit_denoiser', 'means_all', 'whole_count',
-           'class_index', 'class_labels', 'one_class_per_column', 'pretrained_path', 'LatentDiffusionModel',
-           'model_from_checkpoint', 'generate_latent_diffusion_samples']
+__all__ = ['LATENT_CLIP', 'PRETRAINED', 'DEFAULT_PRETRAINED', 'clip_for', 'encode_dataset', 'fit_denoiser', 'means_all',
+           'whole_count', 'class_index', 'class_labels', 'one_class_per_column', 'pretrained_path',
+           'LatentDiffusionModel', 'model_from_checkpoint', 'generate_latent_diffusion_samples']
 
 # %% ../nbs/07_ldm.ipynb #0fd2189b
 LATENT_CLIP = 4.0
+
+def clip_for(vae: nn.Module) -> float:
+    "The clamp on `vae`'s clean latents: its own `latent_clip` if it has one (pixel space: 1), else `LATENT_CLIP`."
+    return getattr(vae, 'latent_clip', LATENT_CLIP)
 
 @torch.no_grad()
 def encode_dataset(vae: VAE, images: torch.Tensor, batch_size: int = 500, device: torch.device | str = 'cpu',
@@ -169,8 +173,6 @@ class LatentDiffusionModel(nn.Module):
     @classmethod
     def from_pretrained(cls, path: str | Path | None = None, device: torch.device | str = 'auto') -> 'LatentDiffusionModel':
         "A shipped model (a key of `PRETRAINED`, default `DEFAULT_PRETRAINED`) or the checkpoint at `path`, ready to sample: no data, no network."
-        if path is not None and not str(path).strip():
-            raise CheckpointError(f"the checkpoint path is empty; give a checkpoint file, or a shipped model: {', '.join(PRETRAINED)}")
         if path is None or str(path) in PRETRAINED: path = pretrained_path(str(path or DEFAULT_PRETRAINED))
         elif not Path(path).exists():
             raise CheckpointError(f"checkpoint not found: {path} (give a checkpoint file, or a shipped model: {', '.join(PRETRAINED)})")
@@ -199,7 +201,7 @@ def model_from_checkpoint(path: str | Path, device: torch.device | str = 'cpu', 
     if not state['finished']['vae']: raise CheckpointError(f'{path} is a run still in its VAE stage: there is no denoiser to sample yet')
     vae, denoiser = build_networks(state, use_ema, path)
     schedule = NoiseSchedule(state['betas']) if state['betas'] is not None else None
-    model = LatentDiffusionModel(vae, denoiser, schedule=schedule, clip_latent=getattr(vae, 'latent_clip', LATENT_CLIP))
+    model = LatentDiffusionModel(vae, denoiser, schedule=schedule, clip_latent=clip_for(vae))
     if state.get('sampling'):   # settings tuned for this model (09a)
         try: model.default_config = model.default_config.replace(**state['sampling'])
         except (TypeError, ValueError) as e: raise CheckpointError(f'{path}: its sampling settings are not valid: {e}') from None

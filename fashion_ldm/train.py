@@ -21,7 +21,7 @@ from .checkpoint import FINAL_NAME, LAST_NAME, CheckpointError, load_state, read
 from .data import CLASS_NAMES, PRESETS, Preset, get_device, get_preset, save_grid, to_unit_range, training_data
 from .ema import EMA, EMAUpdate, warmup_cosine_scheduler
 from .evaluate import FEATURE_NET, FashionClassifier, train_feature_classifier
-from .ldm import LATENT_CLIP, LatentDiffusionModel, encode_dataset, one_class_per_column
+from .ldm import LatentDiffusionModel, clip_for, encode_dataset, one_class_per_column
 from .loop import (MAX_SEED, Callback, ClipGradients, Loop, ProgressBar, SkipNonFinite, StepTimes, StopAfter, TrainingStopped, count_batches,
                               native_bf16)
 from .loss import diffusion_loss
@@ -423,7 +423,7 @@ class Trainer:
             save_grid(torch.cat([to_unit_range(x), to_unit_range(self.vae.decode(self.vae.encode(x)))]).cpu(), self.out / f'recon_{tag}')
         else:
             model = LatentDiffusionModel(self.vae, self.ema.model, schedule=self.schedule,
-                                         clip_latent=getattr(self.vae, 'latent_clip', LATENT_CLIP)).to(self.device)
+                                         clip_latent=clip_for(self.vae)).to(self.device)
             images, labels = model.sample('all', n=4, steps=20, seed=0)
             save_grid(one_class_per_column(images, labels)[0], self.out / f'samples_{tag}')
             self.ema.model.eval()
@@ -444,7 +444,7 @@ class Trainer:
         else:
             self.vae.eval().requires_grad_(False)
             model, step_model = self.denoiser, self.train_denoiser
-            data = (encode_dataset(self.vae, self.images, device=self.device, clip=getattr(self.vae, 'latent_clip', LATENT_CLIP)), self.labels)
+            data = (encode_dataset(self.vae, self.images, device=self.device, clip=clip_for(self.vae)), self.labels)
             alpha_bar = self.schedule.alpha_bar.to(self.device)
             loss = lambda m, z, y: diffusion_loss(m, z, y, alpha_bar, self.gen, null_class=self.denoiser.num_classes)
             callbacks = [*callbacks, EMAUpdate(self.ema)] + ([EndOfSchedule(self.cfg.diffusion_steps)] if self.cfg.diffusion_steps else [])
