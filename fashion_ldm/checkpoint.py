@@ -11,14 +11,12 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
-from .schedule import NoiseSchedule
 from .unet import LatentUNetDenoiser
 from .vae import VAE, PixelSpace
 
 # %% auto #0
 __all__ = ['CHECKPOINT_FORMAT', 'FINAL_NAME', 'LAST_NAME', 'NETWORKS', 'TRAINING_KEYS', 'CheckpointError', 'save_atomic',
-           'network_spec', 'write_checkpoint', 'read_checkpoint', 'load_state', 'build_network', 'build_networks',
-           'export_pretrained']
+           'network_spec', 'write_checkpoint', 'read_checkpoint', 'load_state', 'build_network', 'build_networks']
 
 # %% ../nbs/03a_checkpoint.ipynb #55fadef3
 CHECKPOINT_FORMAT = 'fashion_ldm/2'
@@ -139,14 +137,3 @@ def build_networks(state: dict, use_ema: bool = True, path: str | Path = 'checkp
     weights = state['ema_denoiser' if use_ema or 'denoiser' not in state else 'denoiser']
     return (build_network(state['networks']['vae'], state['vae'], 'VAE', path),
             build_network(state['networks']['denoiser'], weights, 'denoiser', path))
-
-# %% ../nbs/03a_checkpoint.ipynb #0d0a4dc2
-def export_pretrained(checkpoint: str | Path, path: str | Path, sampling: dict | None = None) -> Path:
-    "Write the sampling-only, float16 version of a finished checkpoint to `path`, with `sampling` (default: the checkpoint's own, if any) as its tuned sampling settings."
-    state = read_checkpoint(checkpoint)
-    if not all(state['finished'].values()):
-        raise CheckpointError(f'{checkpoint} is a run still in training (finished: {state["finished"]}); export its final checkpoint')
-    vae, denoiser = build_networks(state, path=checkpoint)
-    betas = state['betas'] if state['betas'] is not None else NoiseSchedule.cosine(1000).betas   # the seed's files store none
-    return write_checkpoint(path, vae, denoiser, betas, config=state['config'], dtype=torch.float16,
-                            sampling=state.get('sampling') if sampling is None else sampling)

@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import torch
 import torch.nn as nn
 
-from .checkpoint import CheckpointError, build_networks, read_checkpoint
+from .checkpoint import CheckpointError, build_networks, read_checkpoint, write_checkpoint
 from .data import CLASS_NAMES, get_device, save_grid, show_grid, to_unit_range
 from .ema import EMA, EMAUpdate, warmup_cosine_scheduler
 from .loop import ClipGradients, Loop, ProgressBar, StopAfter, count_batches
@@ -27,7 +27,7 @@ from .vae import VAE
 # %% auto #0
 __all__ = ['LATENT_CLIP', 'PRETRAINED', 'DEFAULT_PRETRAINED', 'clip_for', 'encode_dataset', 'fit_denoiser', 'means_all',
            'whole_count', 'class_index', 'class_labels', 'one_class_per_column', 'pretrained_path',
-           'LatentDiffusionModel', 'model_from_checkpoint', 'generate_latent_diffusion_samples']
+           'LatentDiffusionModel', 'model_from_checkpoint', 'export_pretrained', 'generate_latent_diffusion_samples']
 
 # %% ../nbs/07_ldm.ipynb #0fd2189b
 LATENT_CLIP = 4.0
@@ -208,6 +208,21 @@ def model_from_checkpoint(path: str | Path, device: torch.device | str = 'cpu', 
     model = model.to(get_device(device))
     # channels-last weights sample about 1.2x as fast on the CPU, to the same figures (nbs/results/sampling_precision*.json)
     return model.to(memory_format=torch.channels_last) if model.device.type == 'cpu' else model
+
+# %% ../nbs/07_ldm.ipynb #22bb3924
+def export_pretrained(checkpoint: str | Path, path: str | Path, sampling: dict | None = None) -> Path:
+    "Write the sampling-only, float16 version of a finished checkpoint to `path`, with `sampling` (default: the checkpoint's own, if any) as its tuned sampling settings."
+    state = read_checkpoint(checkpoint)
+    if not all(state['finished'].values()):
+        raise CheckpointError(f'{checkpoint} is a run still in training (finished: {state["finished"]}); export its final checkpoint')
+    sampling = state.get('sampling') if sampling is None else sampling
+    if not isinstance(sampling, (dict, type(None))):
+        raise ValueError(f'sampling must be a dict of SamplingConfig settings, got {type(sampling).__name__}')
+    try: LatentDiffusionModel.default_config.replace(**(sampling or {}))   # as model_from_checkpoint will read them
+    except (TypeError, ValueError) as e: raise ValueError(f'the sampling settings are not valid: {e}') from None
+    vae, denoiser = build_networks(state, path=checkpoint)
+    betas = state['betas'] if state['betas'] is not None else NoiseSchedule.cosine(1000).betas   # the seed's files store none
+    return write_checkpoint(path, vae, denoiser, betas, config=state['config'], dtype=torch.float16, sampling=sampling)
 
 # %% ../nbs/07_ldm.ipynb #5fed7c66
 def generate_latent_diffusion_samples(model: LatentDiffusionModel, class_idx, n: int, alphas_cumprod: torch.Tensor | None = None,

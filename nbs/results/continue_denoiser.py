@@ -29,9 +29,9 @@ from pathlib import Path
 
 import torch
 
-from fashion_ldm.checkpoint import export_pretrained, load_state, read_checkpoint
+from fashion_ldm.checkpoint import load_state, read_checkpoint
 from fashion_ldm.data import PRESETS, training_data
-from fashion_ldm.ldm import PRETRAINED, pretrained_path
+from fashion_ldm.ldm import PRETRAINED, export_pretrained, pretrained_path
 from fashion_ldm.loop import count_batches
 from fashion_ldm.train import RunConfig, Trainer
 

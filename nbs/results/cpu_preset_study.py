@@ -80,8 +80,9 @@ from pathlib import Path
 import torch
 
 from fashion_ldm.bench import machine_info
-from fashion_ldm.checkpoint import FINAL_NAME, LAST_NAME, export_pretrained, read_checkpoint
+from fashion_ldm.checkpoint import FINAL_NAME, LAST_NAME, read_checkpoint
 from fashion_ldm.data import get_preset
+from fashion_ldm.ldm import export_pretrained
 from fashion_ldm.train import RunConfig, Trainer
 
 # each candidate: its VAE and diffusion epochs, the key in eval_10k.json of the model it must beat, other preset

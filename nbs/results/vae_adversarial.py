@@ -27,7 +27,7 @@ exactly those the shipped denoiser was trained on, so the shipped denoiser sampl
 retraining. Such arms go to vae_adversarial_gpu_decoder.json and runs/vae_adversarial_gpu_decoder/, as finished
 checkpoints that carry the shipped model's sampling settings:
     python nbs/results/vae_adversarial.py --start gpu --decoder-only 'one more epoch' 'adversarial 0.5'   (about 13 minutes)
-    python -c "from fashion_ldm.checkpoint import export_pretrained as e; d = 'runs/vae_adversarial_gpu_decoder/'; e(d + 'adversarial_0.5.pt', d + 'adversarial_0.5_fp16.pt')"
+    python -c "from fashion_ldm.ldm import export_pretrained as e; d = 'runs/vae_adversarial_gpu_decoder/'; e(d + 'adversarial_0.5.pt', d + 'adversarial_0.5_fp16.pt')"
     python nbs/results/measure_model.py gpu_decoder_adv05 runs/vae_adversarial_gpu_decoder/adversarial_0.5_fp16.pt   (float16, as shipped)
 The rule for shipping one, written before the first such run: the arm with the lowest sample FID replaces the default
 model's decoder if that FID is lower than the default's (gpu_h200_tuned_default in eval_10k.json: 0.995) by more than
