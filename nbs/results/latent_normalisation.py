@@ -8,7 +8,9 @@ per channel, samples through the inverse map, and measures it as denoiser_levers
 default sampling, sampling seeds 2 and 3, each against its own 2,000 balanced *training* images).
 
 Its control is the `noise_level` row of loss_weighting.json: the same recipe, initial weights and seeds on the globally
-scaled latents (rerun on this machine while this study was prepared, it gave that row's figures to the last digit).
+scaled latents of the same VAE. Training and sampling are seeded, so that row repeats: denoiser_levers.json's 'learning
+rate 2e-3' row (cpu3's VAE, the same one) has the same figures per seed, and a rerun while this study was prepared did too.
+The sampler's clamp on its guess of z0 (±4) now acts in each channel's own units, four of its standard deviations.
 Rule, loss_weighting.py's, applied as written there: worth a full-length run if recall beats the control's by more than
 0.022 (two standard deviations of a two-seed mean), with FID no more than 0.2 worse and accuracy at least 95%.
 
@@ -54,6 +56,7 @@ def main(out=RESULTS_DIR / 'latent_normalisation.json') -> None:
     figures = measure(model, classifier, references)
     control = json.loads((RESULTS_DIR / 'loss_weighting.json').read_text())['weightings']['noise_level']
     record = {'model': "the shipped cpu model's VAE, its latents normalised per channel; a new denoiser", 'epochs': EPOCHS,
+              'width': preset.denoiser_channels, 'lr': preset.diffusion_lr, 'batch': preset.batch_size, 'weighting': 'noise_level',
               'channel_mean': [round(v, 4) for v in mean.tolist()], 'channel_std': [round(v, 4) for v in std.tolist()],
               'samples': 10 * N_PER_CLASS, 'seeds': SEEDS, 'reference': f'{10 * N_PER_CLASS} balanced training images per seed',
               'machine': machine_info(torch.device('cpu')),
