@@ -1,5 +1,5 @@
 """Does the length of the weights' running average move the denoiser's recall? The denoiser samples with an EMA of its
-weights (notebook 05), decay 0.999 in every preset: an average over about the last 1,000 steps. Longer averages are known
+weights (notebook 05), decay 0.999 in the `cpu` and `long` presets: an average over about the last 1,000 steps. Longer averages are known
 to matter for FID at full length (Karras et al. 2024, "Analyzing and Improving the Training Dynamics of Diffusion
 Models"); whether they buy variety here had not been measured. Denoiser training has bought FID and precision but not
 recall (denoiser_levers.json, continue_denoiser.json, loss_weighting.json).

@@ -6,7 +6,8 @@ more images, and sizes both stages to the budget from measured step times:
 1. times 30 VAE steps, then trains the VAE for as many epochs as fit in 35% of the budget (at most `full`'s 50);
 2. times 60 diffusion steps on that VAE, then trains the denoiser for as many steps as fit in the rest, its
    warmup-then-cosine schedule ending exactly there (EMA decay 0.9995: `full`'s 0.9999 would average over more
-   steps than the run has).
+   steps than the run has; as it turned out, over the shipped run's 8,237 steps the decay's warmup, notebook 05, kept
+   it below 0.999, so either gives the same weights: README, *The average's length*).
 Everything else is the trainer's (notebook 10): checkpoints, NaN guard, pictures, metrics.jsonl. `--adversarial W` adds
 notebook 01's adversarial term to the VAE at weight W (the preset's `vae_adversarial_weight`; its critic starts halfway).
 
