@@ -27,6 +27,8 @@ average the warmup allows, not 2,000 and 5,000 steps: recall -0.004 against 0.99
 beside the recipe's average, an EMA of decay 0.9995 with no warmup (`EMA(..., warmup=False)`: a window of about 2,000
 steps all along; after 13,132 steps 0.14% of it is still the initial weights), written to ema_length_no_warmup.json.
 Rule, written before that run: the same as above, against the recipe's average of the same run.
+Result (added after it): the recipe's average repeated the first run's figures exactly; the 0.9995 average without warmup
+measured recall 0.617 (+0.007, within the noise), FID 2.255 (-0.004), accuracy 98.35% (-0.3 points). It does not pass.
 """
 import json
 import sys
