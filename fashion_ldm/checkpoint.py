@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn as nn
 
@@ -16,7 +17,8 @@ from .vae import VAE, PixelSpace
 
 # %% auto #0
 __all__ = ['CHECKPOINT_FORMAT', 'FINAL_NAME', 'LAST_NAME', 'NETWORKS', 'TRAINING_KEYS', 'CheckpointError', 'save_atomic',
-           'network_spec', 'write_checkpoint', 'read_checkpoint', 'load_state', 'build_network', 'build_networks']
+           'network_spec', 'plain', 'write_checkpoint', 'read_checkpoint', 'load_state', 'build_network',
+           'build_networks']
 
 # %% ../nbs/03a_checkpoint.ipynb #55fadef3
 CHECKPOINT_FORMAT = 'fashion_ldm/2'
@@ -48,6 +50,13 @@ def _cpu(module: nn.Module, dtype: torch.dtype | None = None) -> dict:
     return {k: v.detach().cpu().to(dtype) if dtype is not None and v.is_floating_point() and k != 'scale_factor' else v.detach().cpu()
             for k, v in module.state_dict().items()}
 
+def plain(value):
+    "`value` with numpy's numbers, strings and arrays (inside dicts, lists and tuples too) made plain Python values."
+    if isinstance(value, dict): return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)): return (tuple if isinstance(value, tuple) else list)(plain(v) for v in value)
+    if isinstance(value, np.ndarray): return plain(value.tolist())
+    return value.item() if isinstance(value, np.generic) else value
+
 def write_checkpoint(path: str | Path, vae: nn.Module, ema_denoiser: nn.Module, betas: torch.Tensor, *,
                      denoiser: nn.Module | None = None, finished: dict | None = None, config: dict | None = None,
                      training: dict | None = None, dtype: torch.dtype | None = None, sampling: dict | None = None) -> Path:
@@ -56,10 +65,10 @@ def write_checkpoint(path: str | Path, vae: nn.Module, ema_denoiser: nn.Module, 
              'networks': {'vae': network_spec(vae), 'denoiser': network_spec(ema_denoiser)},
              'finished': {'vae': True, 'diffusion': True, **(finished or {})},
              'vae': _cpu(vae, dtype), 'ema_denoiser': _cpu(ema_denoiser, dtype), 'betas': betas.detach().cpu(),
-             'config': config or {}}
+             'config': plain(config or {})}
     if denoiser is not None: state['denoiser'] = _cpu(denoiser, dtype)
     if training is not None: state['training'] = training
-    if sampling: state['sampling'] = dict(sampling)
+    if sampling: state['sampling'] = plain(dict(sampling))
     return save_atomic(state, path)
 
 # %% ../nbs/03a_checkpoint.ipynb #48592015

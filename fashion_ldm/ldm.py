@@ -210,13 +210,6 @@ def model_from_checkpoint(path: str | Path, device: torch.device | str = 'cpu', 
     return model.to(memory_format=torch.channels_last) if model.device.type == 'cpu' else model
 
 # %% ../nbs/07_ldm.ipynb #22bb3924
-def _plain(value):
-    "A checked setting as a plain Python value (numpy's subclasses of float, int and str become the base type)."
-    if isinstance(value, tuple): return tuple(_plain(v) for v in value)
-    for kind in (bool, int, float, str):
-        if isinstance(value, kind): return kind(value)
-    return value
-
 def export_pretrained(checkpoint: str | Path, path: str | Path, sampling: dict | None = None) -> Path:
     "Write the sampling-only, float16 version of a finished checkpoint to `path`, with `sampling` (default: the checkpoint's own, if any; `{}`: none) as its tuned settings."
     state = read_checkpoint(checkpoint)
@@ -233,7 +226,7 @@ def export_pretrained(checkpoint: str | Path, path: str | Path, sampling: dict |
     if cfg.n_steps > len(betas): raise error(f'{whose} are not valid: steps must be at most {len(betas)}, the training timesteps')
     vae, denoiser = build_networks(state, path=checkpoint)
     return write_checkpoint(path, vae, denoiser, betas, config=state['config'], dtype=torch.float16,
-                            sampling={k: _plain(getattr(cfg, k)) for k, v in (sampling or {}).items() if v is not None})
+                            sampling={k: getattr(cfg, k) for k, v in (sampling or {}).items() if v is not None})
 
 # %% ../nbs/07_ldm.ipynb #5fed7c66
 def generate_latent_diffusion_samples(model: LatentDiffusionModel, class_idx, n: int, alphas_cumprod: torch.Tensor | None = None,

@@ -15,7 +15,7 @@ about 0.016, a mean of two about 0.011).
 Rule, written before the run: a longer average is worth proposing as the default if its recall beats 0.999's by more
 than 0.022 (two standard deviations of a two-seed mean), with FID no more than 0.2 worse and accuracy at least 95%.
 
-Run from the repository root:  python nbs/results/ema_length.py   (about 25 minutes on a 2-core CPU with AVX-512 BF16;
+Run from the repository root:  python nbs/results/ema_length.py   (21 minutes on a 2-core CPU with AVX-512 BF16, --no-warmup 18;
 the data must already be in $FASHION_LDM_DATA). Writes nbs/results/ema_length.json.
 
 Result (added after the run): no arm passed. The 0.9995 and 0.9998 arms came out identical, because the decay's warmup
