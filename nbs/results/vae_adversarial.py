@@ -34,6 +34,18 @@ model's decoder if that FID is lower than the default's (gpu_h200_tuned_default 
 0.05, its recall is not lower by more than 0.01, and its precision (>= 0.779) and accuracy (>= 95%) meet their targets.
 It shipped 'adversarial 0.5' (FID 0.914). The same rule, against that decoder's 0.914 (gpu_decoder_adv05_default),
 decides a second epoch:  python nbs/results/vae_adversarial.py --start default --decoder-only 'adversarial 0.5'
+
+--epochs N trains each arm N epochs (one learning-rate cycle over all of them) and writes vae_adversarial_START_Nep.json
+and runs/vae_adversarial_START_Nep/. Every arm's file carries the start model's sampling settings, and a whole-VAE arm's
+row records how far its latents moved: the mean squared change of the scaled latents of the 10,000 measured images,
+over their variance under the start VAE (0: the denoiser's inputs unchanged; 1: as far as a fresh draw).
+The whole VAE with the term, several epochs, then the shipped denoiser trained on its latents (written before the run):
+    python nbs/results/vae_adversarial.py --start default --epochs 3 'adversarial 0.5'          (about 20 minutes)
+    python nbs/results/continue_denoiser.py runs/adv3_denoiser --start runs/vae_adversarial_default_3ep/adversarial_0.5.pt --steps 5000
+    python nbs/results/measure_model.py default_adv3_continued runs/adv3_denoiser/continued_fp16.pt
+It replaces the default model if, at the shipped sampling, recall is at least 0.010 above the shipped 0.678, FID no
+higher than its 0.914, precision at least 0.779 and accuracy at least 97% (continue_denoiser.py's rule). The control is
+continue_denoiser.py on the unchanged VAE: 14,000 steps moved recall by -0.003 (continue_denoiser.json).
 """
 import json
 import platform
@@ -51,7 +63,7 @@ from fashion_ldm.ldm import PRETRAINED, LatentDiffusionModel, pretrained_path
 from fashion_ldm.vae import VAE, Adversary, PatchDiscriminator, fit_scale_factor, fit_vae
 
 ARMS = {'one more epoch': 0.0, 'adversarial 0.1': 0.1, 'adversarial 0.5': 0.5}   # name: the adversarial term's weight
-EPOCHS, SEED = 1, 0
+SEED = 0
 LR = PRESETS['long'].vae_lr / 10
 FIGURES = ('fid', 'precision', 'recall', 'accuracy')
 # the shipped model an arm starts from: its VAE's epochs, and the key of its ceiling in eval_10k.json
@@ -64,8 +76,17 @@ STARTS = {'long': ('long', 3, 'long_d24_reconstructions'),
           'default': ('gpu', 38, 'gpu_decoder_adv05_reconstructions')}   # the default now: the decoder one epoch further
 
 
-def main(names: list[str], start_from: str = 'long', decoder_only: bool = False) -> None:
-    tag = ('' if start_from == 'long' else f'_{start_from}') + ('_decoder' if decoder_only else '')
+@torch.no_grad()
+def latent_drift(start: dict, vae: VAE, images: torch.Tensor) -> float:
+    "Mean squared change of the scaled latents of `images` from the VAE with state `start` to `vae`, over their variance under `start`."
+    before = VAE(in_channels=1, base_channels=vae.base_channels, latent_channels=vae.latent_channels)
+    before.load_state_dict(start)
+    z0, z1 = (torch.cat([v.eval().encode(x) for x in images.split(500)]) for v in (before, vae))
+    return ((z1 - z0).pow(2).mean() / z0.var()).item()
+
+
+def main(names: list[str], start_from: str = 'long', decoder_only: bool = False, epochs: int = 1) -> None:
+    tag = ('' if start_from == 'long' else f'_{start_from}') + ('_decoder' if decoder_only else '') + ('' if epochs == 1 else f'_{epochs}ep')
     out = f'nbs/results/vae_adversarial{tag}.json'
     source, epochs_before, reference = STARTS[start_from]
     if source == GPU_AS_TRAINED and not Path(source).is_file(): sys.exit(f'--start gpu needs {GPU_AS_TRAINED}; make it with: {GPU_AS_TRAINED_HOW}')
@@ -93,22 +114,24 @@ def main(names: list[str], start_from: str = 'long', decoder_only: bool = False)
         torch.manual_seed(SEED)
         adversary = Adversary(PatchDiscriminator(), weight=weight) if weight else None
         started = time.perf_counter()
-        fit_vae(vae, data, EPOCHS, preset.batch_size, lr=LR, seed=SEED, feature_net=feature_net,
+        fit_vae(vae, data, epochs, preset.batch_size, lr=LR, seed=SEED, feature_net=feature_net,
                 feature_weight=preset.vae_feature_weight, adversary=adversary)
         train_s = time.perf_counter() - started
         if not decoder_only: fit_scale_factor(vae, data)   # for a denoiser trained on it later; the ceiling does not depend on it
         ceiling = vae_ceiling(vae, classifier)
+        if not decoder_only: extra_drift = {'latent_drift': round(latent_drift(start, vae, data[:10_000]), 4)}
+        else: extra_drift = {}
         extra = {} if adversary is None else {'critic_loss_last_100': round(sum(adversary.critic_losses[-100:]) / len(adversary.critic_losses[-100:]), 4),
                                               'adaptive_weight_last': round(adversary.lambdas[-1], 2)}
-        rows.append({'variant': name, 'adversarial_weight': weight, 'epochs': epochs_before + EPOCHS, 'train_seconds': round(train_s, 1),
-                     **{k: round(ceiling[k], 4) for k in FIGURES}, **extra})
+        rows.append({'variant': name, 'adversarial_weight': weight, 'epochs': epochs_before + epochs, 'train_seconds': round(train_s, 1),
+                     **{k: round(ceiling[k], 4) for k in FIGURES}, **extra, **extra_drift})
         print(rows[-1], flush=True)
         # decoder-only: the shipped denoiser still fits, so the checkpoint is a finished model with the shipped sampling
         write_checkpoint(Path(f'runs/vae_adversarial{tag}') / f"{name.replace(' ', '_')}.pt", vae, shipped.denoiser, shipped.betas,
                          finished={'vae': True, 'diffusion': decoder_only}, config={'vae_adversarial': {'weight': weight, 'lr': LR}},
-                         sampling=read_checkpoint(pretrained_path(source) if source in PRETRAINED else source).get('sampling') if decoder_only else None)
+                         sampling=read_checkpoint(pretrained_path(source) if source in PRETRAINED else source).get('sampling'))
     record = {'start': f"the {start_from!r} model's VAE ({source})", 'trained': 'the decoder only' if decoder_only else 'the whole VAE',
-              'train_images': len(data), 'epochs': EPOCHS, 'lr': LR,
+              'train_images': len(data), 'epochs': epochs, 'lr': LR,
               'batch_size': preset.batch_size, 'seed': SEED, 'feature_net': FEATURE_NET,
               'measured': '10,000 reconstructed training images against the 10,000 test images',
               'cpu': platform.processor() or platform.machine(), 'threads': torch.get_num_threads(),
@@ -125,4 +148,9 @@ if __name__ == '__main__':
         i = args.index('--start')
         if i + 1 >= len(args) or args[i + 1] not in STARTS: sys.exit(f"--start takes one of: {', '.join(STARTS)}")
         start_from = args[i + 1]; del args[i:i + 2]
-    main(args, start_from, decoder_only)
+    epochs = 1
+    if '--epochs' in args:
+        i = args.index('--epochs')
+        if i + 1 >= len(args) or not args[i + 1].isdigit() or int(args[i + 1]) < 1: sys.exit('--epochs takes a positive whole number')
+        epochs = int(args[i + 1]); del args[i:i + 2]
+    main(args, start_from, decoder_only, epochs)
