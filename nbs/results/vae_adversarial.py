@@ -4,7 +4,9 @@ beyond what more training alone does?
 Every arm starts from a model's VAE, in float16 as shipped: by default the `long` model's (width 32, 3 epochs with the
 feature term); with `--start gpu` the default model's as the GPU trained it (the same network, 37 epochs), which left
 the package when its decoder was fine-tuned (below), so first:  git show 1179caf:fashion_ldm/weights/fashion_mnist_latent_diffusion_final.pt > runs/gpu_h200_as_trained.pt
-with `--start default` the default model as shipped now, its decoder fine-tuned one epoch. Each arm trains
+with `--start default` the default model as shipped from its decoder's fine-tune until the whole-VAE fine-tune below
+replaced it, so first:  git show 67c41d1:fashion_ldm/weights/fashion_mnist_latent_diffusion_final.pt > runs/default_decoder_adv05.pt
+Each arm trains
 it one more epoch on all 60,000 training images with the loss it was trained with (squared error, KL 1e-3, the feature
 term at weight 1 against the second classifier, FEATURE_NET, trained here as the trainer does), at a tenth of the `long`
 preset's learning rate; the arms differ only in the adversarial term's weight (0: none). The critic starts at the first
@@ -69,11 +71,13 @@ FIGURES = ('fid', 'precision', 'recall', 'accuracy')
 # the shipped model an arm starts from: its VAE's epochs, and the key of its ceiling in eval_10k.json
 # the default model as the GPU trained it, before its decoder's fine-tune replaced it in the package
 GPU_AS_TRAINED = 'runs/gpu_h200_as_trained.pt'
-GPU_AS_TRAINED_HOW = f'git show 1179caf:fashion_ldm/weights/fashion_mnist_latent_diffusion_final.pt > {GPU_AS_TRAINED}'
+# the default model with that fine-tuned decoder, before the whole-VAE fine-tune (--epochs 3) replaced it in the package
+DECODER_ADV05 = 'runs/default_decoder_adv05.pt'
+FROM_GIT = {GPU_AS_TRAINED: '1179caf', DECODER_ADV05: '67c41d1'}   # the commit whose shipped default file each is
 # a start: (the shipped name or file its VAE comes from, its VAE's epochs, the key of its ceiling in eval_10k.json); float16 files
 STARTS = {'long': ('long', 3, 'long_d24_reconstructions'),
           'gpu': (GPU_AS_TRAINED, 37, 'gpu_h200_tuned_reconstructions'),
-          'default': ('gpu', 38, 'gpu_decoder_adv05_reconstructions')}   # the default now: the decoder one epoch further
+          'default': (DECODER_ADV05, 38, 'gpu_decoder_adv05_reconstructions')}   # the decoder one epoch further
 
 
 @torch.no_grad()
@@ -89,7 +93,8 @@ def main(names: list[str], start_from: str = 'long', decoder_only: bool = False,
     tag = ('' if start_from == 'long' else f'_{start_from}') + ('_decoder' if decoder_only else '') + ('' if epochs == 1 else f'_{epochs}ep')
     out = f'nbs/results/vae_adversarial{tag}.json'
     source, epochs_before, reference = STARTS[start_from]
-    if source == GPU_AS_TRAINED and not Path(source).is_file(): sys.exit(f'--start gpu needs {GPU_AS_TRAINED}; make it with: {GPU_AS_TRAINED_HOW}')
+    if source in FROM_GIT and not Path(source).is_file():
+        sys.exit(f'--start {start_from} needs {source}; make it with: git show {FROM_GIT[source]}:fashion_ldm/weights/fashion_mnist_latent_diffusion_final.pt > {source}')
     unknown = [n for n in names if n not in ARMS]
     if unknown: sys.exit(f"unknown arm {unknown[0]!r}; valid: {', '.join(map(repr, ARMS))}")
     names = names or list(ARMS)
