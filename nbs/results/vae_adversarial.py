@@ -48,6 +48,12 @@ The whole VAE with the term, several epochs, then the shipped denoiser trained o
 It replaces the default model if, at the shipped sampling, recall is at least 0.010 above the shipped 0.678, FID no
 higher than its 0.914, precision at least 0.779 and accuracy at least 97% (continue_denoiser.py's rule). The control is
 continue_denoiser.py on the unchanged VAE: 14,000 steps moved recall by -0.003 (continue_denoiser.json).
+It passed (FID 0.826, recall 0.693; key default_adv3_continued_default) and shipped in c1b05af. A second round on that
+model, 5 epochs this time, under the same rule against it (recall at least 0.703, FID at most 0.826), written before the run:
+    git show c1b05af:fashion_ldm/weights/fashion_mnist_latent_diffusion_final.pt > runs/default_adv3.pt
+    python nbs/results/vae_adversarial.py --start adv3 --epochs 5 'adversarial 0.5'                (about 16 minutes)
+    python nbs/results/continue_denoiser.py runs/adv5_denoiser --start runs/vae_adversarial_adv3_5ep/adversarial_0.5.pt --steps 5000
+    python nbs/results/measure_model.py default_adv3_adv5_continued runs/adv5_denoiser/continued_fp16.pt
 """
 import json
 import platform
@@ -73,11 +79,14 @@ FIGURES = ('fid', 'precision', 'recall', 'accuracy')
 GPU_AS_TRAINED = 'runs/gpu_h200_as_trained.pt'
 # the default model with that fine-tuned decoder, before the whole-VAE fine-tune (--epochs 3) replaced it in the package
 DECODER_ADV05 = 'runs/default_decoder_adv05.pt'
-FROM_GIT = {GPU_AS_TRAINED: '1179caf', DECODER_ADV05: '67c41d1'}   # the commit whose shipped default file each is
+# and the default after it: the whole VAE 3 epochs further with the term, the denoiser continued on its latents
+ADV3 = 'runs/default_adv3.pt'
+FROM_GIT = {GPU_AS_TRAINED: '1179caf', DECODER_ADV05: '67c41d1', ADV3: 'c1b05af'}   # the commit whose shipped default file each is
 # a start: (the shipped name or file its VAE comes from, its VAE's epochs, the key of its ceiling in eval_10k.json); float16 files
 STARTS = {'long': ('long', 3, 'long_d24_reconstructions'),
           'gpu': (GPU_AS_TRAINED, 37, 'gpu_h200_tuned_reconstructions'),
-          'default': (DECODER_ADV05, 38, 'gpu_decoder_adv05_reconstructions')}   # the decoder one epoch further
+          'default': (DECODER_ADV05, 38, 'gpu_decoder_adv05_reconstructions'),   # the decoder one epoch further
+          'adv3': (ADV3, 41, 'default_adv3_continued_reconstructions')}
 
 
 @torch.no_grad()
