@@ -1,6 +1,6 @@
 """Give a shipped model the networks of a CPU fine-tune of it (`vae_adversarial.py` on the whole VAE, then
-`continue_denoiser.py` on its latents), keeping the shipped file's schedule and sampling settings and its config, which
-gains a note of each step and the command that made it. Refuses unless the two files' networks have the same shapes
+`continue_denoiser.py` on its latents), keeping the shipped file's schedule and sampling settings and its config, whose
+list `finetunes` gains a note of both runs and the commands that made them. Refuses unless the two files' networks have the same shapes
 and the same schedule.
 
 Run from the repository root:
@@ -25,10 +25,10 @@ def ship_finetune(shipped: str, tuned: str, vae_args: str, denoiser_args: str) -
     vae_run = read_checkpoint(run['vae_from'])['config'].get('vae_adversarial', {})
     state = torch.load(shipped, weights_only=True)
     state['vae'], state['ema_denoiser'] = ({k: v.contiguous() for k, v in new[part].items()} for part in ('vae', 'ema_denoiser'))
-    state['config'] = {**state['config'],
-        'vae_finetune': {'command': f'python nbs/results/vae_adversarial.py {vae_args}', **vae_run, 'device': 'cpu'},
-        'denoiser_continued': {'command': f'python nbs/results/continue_denoiser.py {denoiser_args}', 'steps': run['diffusion_steps'],
-                               **{k: run['preset'][k] for k in ('batch_size', 'diffusion_lr', 'warmup_steps', 'ema_decay')}, 'device': 'cpu'}}
+    note = {'vae': {'command': f'python nbs/results/vae_adversarial.py {vae_args}', **vae_run, 'device': 'cpu'},
+            'denoiser': {'command': f'python nbs/results/continue_denoiser.py {denoiser_args}', 'steps': run['diffusion_steps'],
+                         **{k: run['preset'][k] for k in ('batch_size', 'diffusion_lr', 'warmup_steps', 'ema_decay')}, 'device': 'cpu'}}
+    state['config'] = {**state['config'], 'finetunes': [*state['config'].get('finetunes', []), note]}   # in the order they were made
     save_atomic(state, shipped)
     print(f'{shipped}: VAE and denoiser from {tuned}')
 
