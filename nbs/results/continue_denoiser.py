@@ -5,7 +5,9 @@ asks for 200. On a CPU with native bfloat16 its width-32 denoiser trains at abou
 adds about 55 epochs. This script starts the trainer's diffusion stage (notebook 10) on the shipped model's VAE (`--vae`),
 sets the denoiser and its EMA to the shipped EMA weights (the raw weights were not kept), and trains `--steps` steps
 under a fresh warmup-then-cosine schedule. Only the encoder's latents matter to the denoiser, and the shipped decoder's
-fine-tune left the encoder and scale factor as they were, so the latents are those the denoiser was trained on.
+fine-tune left the encoder and scale factor as they were, so the latents are those the denoiser was trained on. With
+--start set to a whole-VAE fine-tune (`vae_adversarial.py --epochs N`, whose file holds the shipped denoiser), the denoiser
+instead continues on that VAE's slightly moved latents.
 The file it writes, OUT/continued_fp16.pt, keeps the start model's VAE and sampling settings; measure it with
 `python nbs/results/measure_model.py NAME OUT/continued_fp16.pt`.
 

@@ -1,7 +1,7 @@
 """Give a shipped model the networks of a CPU fine-tune of it (`vae_adversarial.py` on the whole VAE, then
 `continue_denoiser.py` on its latents), keeping the shipped file's schedule and sampling settings and its config, whose
-list `finetunes` gains a note of both runs and the commands that made them. Refuses unless the two files' networks have the same shapes
-and the same schedule.
+list `finetunes` gains a note of both runs and the commands that made them. Refuses unless the two files' networks
+have the same constructor arguments and schedule, and the new weights are stored as the shipped ones (float16).
 
 Run from the repository root:
     python nbs/results/ship_finetune.py fashion_ldm/weights/fashion_mnist_latent_diffusion_final.pt \
@@ -20,7 +20,9 @@ from fashion_ldm.checkpoint import read_checkpoint, save_atomic
 def ship_finetune(shipped: str, tuned: str, vae_args: str, denoiser_args: str) -> None:
     old, new = read_checkpoint(shipped), read_checkpoint(tuned)
     if old['networks'] != new['networks'] or not torch.equal(old['betas'], new['betas']):
-        sys.exit(f'{tuned} is not a fine-tune of {shipped}: its networks or schedule differ')
+        sys.exit(f'{tuned} is not a fine-tune of {shipped}: its networks (constructor arguments) or schedule differ')
+    if any(v.dtype != old[part][k].dtype for part in ('vae', 'ema_denoiser') for k, v in new[part].items()):
+        sys.exit(f'{tuned} is not stored as the shipped file is (float16); give the file export_pretrained wrote (continue_denoiser.py: OUT/continued_fp16.pt)')
     run = new['config']
     vae_run = read_checkpoint(run['vae_from'])['config'].get('vae_adversarial', {})
     state = torch.load(shipped, weights_only=True)

@@ -7,7 +7,7 @@ the package when its decoder was fine-tuned (below), so first:  git show 1179caf
 with `--start default` the default model as shipped from its decoder's fine-tune until the whole-VAE fine-tune below
 replaced it, so first:  git show 67c41d1:fashion_ldm/weights/fashion_mnist_latent_diffusion_final.pt > runs/default_decoder_adv05.pt
 Each arm trains
-it one more epoch on all 60,000 training images with the loss it was trained with (squared error, KL 1e-3, the feature
+it one more epoch (--epochs N: N) on all 60,000 training images with the loss it was trained with (squared error, KL 1e-3, the feature
 term at weight 1 against the second classifier, FEATURE_NET, trained here as the trainer does), at a tenth of the `long`
 preset's learning rate; the arms differ only in the adversarial term's weight (0: none). The critic starts at the first
 step: the latent-diffusion paper starts it once the reconstruction has settled, as the `long` VAE's had (its control arm
@@ -39,10 +39,10 @@ decides a second epoch:  python nbs/results/vae_adversarial.py --start default -
 
 --epochs N trains each arm N epochs (one learning-rate cycle over all of them) and writes vae_adversarial_START_Nep.json
 and runs/vae_adversarial_START_Nep/. Every arm's file carries the start model's sampling settings, and a whole-VAE arm's
-row records how far its latents moved: the mean squared change of the scaled latents of the 10,000 measured images,
-over their variance under the start VAE (0: the denoiser's inputs unchanged; 1: as far as a fresh draw).
+row records how far its latents moved: the mean squared change of the scaled latents of the first 10,000 training
+images, over their variance under the start VAE (0: the denoiser's inputs unchanged; 1: as far as a fresh draw).
 The whole VAE with the term, several epochs, then the shipped denoiser trained on its latents (written before the run):
-    python nbs/results/vae_adversarial.py --start default --epochs 3 'adversarial 0.5'          (about 20 minutes)
+    python nbs/results/vae_adversarial.py --start default --epochs 3 'adversarial 0.5'          (about 20 minutes; it took 12)
     python nbs/results/continue_denoiser.py runs/adv3_denoiser --start runs/vae_adversarial_default_3ep/adversarial_0.5.pt --steps 5000
     python nbs/results/measure_model.py default_adv3_continued runs/adv3_denoiser/continued_fp16.pt
 It replaces the default model if, at the shipped sampling, recall is at least 0.010 above the shipped 0.678, FID no
@@ -51,7 +51,7 @@ continue_denoiser.py on the unchanged VAE: 14,000 steps moved recall by -0.003 (
 It passed (FID 0.826, recall 0.693; key default_adv3_continued_default) and shipped in c1b05af. A second round on that
 model, 5 epochs this time, under the same rule against it (recall at least 0.703, FID at most 0.826), written before the run:
     git show c1b05af:fashion_ldm/weights/fashion_mnist_latent_diffusion_final.pt > runs/default_adv3.pt
-    python nbs/results/vae_adversarial.py --start adv3 --epochs 5 'adversarial 0.5'                (about 16 minutes)
+    python nbs/results/vae_adversarial.py --start adv3 --epochs 5 'adversarial 0.5'                (about 16 minutes; it took 20)
     python nbs/results/continue_denoiser.py runs/adv5_denoiser --start runs/vae_adversarial_adv3_5ep/adversarial_0.5.pt --steps 5000
     python nbs/results/measure_model.py default_adv3_adv5_continued runs/adv5_denoiser/continued_fp16.pt
 It did not pass: recall 0.697, FID 0.819 (key default_adv3_adv5_continued_default); the ceiling's FID fell to 0.617, its recall
