@@ -1,6 +1,6 @@
 """Give a shipped model the decoder of a decoder-only fine-tune (`vae_adversarial.py --decoder-only`), keeping
-everything else of the shipped file: its denoiser, schedule, sampling settings and config (which gains a note of
-the fine-tune). Refuses unless the two files' encoders, scale factors and denoisers are identical, which is what lets
+everything else of the shipped file: its denoiser, schedule, sampling settings and config (whose list `finetunes`
+gains a note of the fine-tune). Refuses unless the two files' encoders, scale factors and denoisers are identical, which is what lets
 the shipped denoiser sample through the new decoder unchanged.
 
 Run from the repository root:
@@ -23,9 +23,9 @@ def swap_decoder(shipped: str, tuned: str, arm: str) -> None:
     if not same: sys.exit(f'{tuned} differs from {shipped} beyond the decoder: its latents would not fit the shipped denoiser')
     state = torch.load(shipped, weights_only=True)
     state['vae'] = {k: v.contiguous() for k, v in new['vae'].items()}
-    state['config'] = {**state['config'], 'decoder_finetune': {
-        'command': f'python nbs/results/vae_adversarial.py {arm}', **new['config'].get('vae_adversarial', {}),
-        'epochs': 1, 'device': 'cpu'}}
+    note = {'decoder': {'command': f'python nbs/results/vae_adversarial.py {arm}', **new['config'].get('vae_adversarial', {}),
+                        'epochs': 1, 'device': 'cpu'}}
+    state['config'] = {**state['config'], 'finetunes': [*state['config'].get('finetunes', []), note]}   # as ship_finetune.py notes its own
     save_atomic(state, shipped)
     print(f'{shipped}: decoder from {tuned}')
 
