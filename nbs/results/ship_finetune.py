@@ -25,7 +25,7 @@ def ship_finetune(shipped: str, tuned: str, vae_args: str, denoiser_args: str) -
         sys.exit(f'{tuned} is not stored as the shipped file is (float16); give the file export_pretrained wrote (continue_denoiser.py: OUT/continued_fp16.pt)')
     run = new['config']
     vae_run = read_checkpoint(run['vae_from'])['config'].get('vae_adversarial', {})
-    state = torch.load(shipped, weights_only=True)
+    state = old   # the shipped file as read, in the current format: its weights replaced below
     state['vae'], state['ema_denoiser'] = ({k: v.contiguous() for k, v in new[part].items()} for part in ('vae', 'ema_denoiser'))
     note = {'vae': {'command': f'python nbs/results/vae_adversarial.py {vae_args}', **vae_run, 'device': 'cpu'},
             'denoiser': {'command': f'python nbs/results/continue_denoiser.py {denoiser_args}', 'steps': run['diffusion_steps'],

@@ -63,6 +63,7 @@ and only if its ceiling's recall reaches 0.777 (0.005 above the shipped VAE's 0.
 in the second round (runs/adv3_lr_denoiser, key default_adv3_lr1e3_continued), shipped by the same rule as the second round's.
 Its ceiling's recall fell to 0.765 (FID 0.629, latents moved 0.93%; it took 12 minutes): no denoiser was trained on it.
 """
+import argparse
 import json
 import platform
 import sys
@@ -141,8 +142,7 @@ def main(names: list[str], start_from: str = 'long', decoder_only: bool = False,
         train_s = time.perf_counter() - started
         if not decoder_only: fit_scale_factor(vae, data)   # for a denoiser trained on it later; the ceiling does not depend on it
         ceiling = vae_ceiling(vae, classifier)
-        if not decoder_only: extra_drift = {'latent_drift': round(latent_drift(start, vae, data[:10_000]), 4)}
-        else: extra_drift = {}
+        extra_drift = {} if decoder_only else {'latent_drift': round(latent_drift(start, vae, data[:10_000]), 4)}
         extra = {} if adversary is None else {'critic_loss_last_100': round(sum(adversary.critic_losses[-100:]) / len(adversary.critic_losses[-100:]), 4),
                                               'adaptive_weight_last': round(adversary.lambdas[-1], 2)}
         rows.append({'variant': name, 'adversarial_weight': weight, 'epochs': epochs_before + epochs, 'train_seconds': round(train_s, 1),
@@ -162,24 +162,22 @@ def main(names: list[str], start_from: str = 'long', decoder_only: bool = False,
     print(f'wrote {out}')
 
 
+def positive(kind):
+    "An argparse type: `kind` of the text, refused unless above 0."
+    def parse(text: str):
+        try: value = kind(text)
+        except ValueError: value = 0
+        if not value > 0: raise argparse.ArgumentTypeError(f'must be a positive {kind.__name__}, got {text!r}')
+        return value
+    return parse
+
+
 if __name__ == '__main__':
-    args = sys.argv[1:]
-    start_from, decoder_only = 'long', '--decoder-only' in args
-    if decoder_only: args.remove('--decoder-only')
-    if '--start' in args:
-        i = args.index('--start')
-        if i + 1 >= len(args) or args[i + 1] not in STARTS: sys.exit(f"--start takes one of: {', '.join(STARTS)}")
-        start_from = args[i + 1]; del args[i:i + 2]
-    epochs = 1
-    if '--epochs' in args:
-        i = args.index('--epochs')
-        if i + 1 >= len(args) or not args[i + 1].isdigit() or int(args[i + 1]) < 1: sys.exit('--epochs takes a positive whole number')
-        epochs = int(args[i + 1]); del args[i:i + 2]
-    lr = LR
-    if '--lr' in args:
-        i = args.index('--lr')
-        try: lr = float(args[i + 1]) if i + 1 < len(args) else 0.0
-        except ValueError: lr = 0.0
-        if not lr > 0: sys.exit('--lr takes a positive learning rate, such as 1e-3')
-        del args[i:i + 2]
-    main(args, start_from, decoder_only, epochs, lr)
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('arms', nargs='*', metavar='ARM', help=f"some of {', '.join(map(repr, ARMS))} (default: all)")
+    ap.add_argument('--start', default='long', choices=STARTS, help='the model whose VAE every arm starts from (default: long)')
+    ap.add_argument('--decoder-only', action='store_true', help='freeze the encoder: the shipped denoiser still fits')
+    ap.add_argument('--epochs', type=positive(int), default=1)
+    ap.add_argument('--lr', type=positive(float), default=LR, help=f'peak learning rate (default: {LR:g})')
+    a = ap.parse_args()
+    main(a.arms, a.start, a.decoder_only, a.epochs, a.lr)
