@@ -1,7 +1,8 @@
 """Committed notebooks stay light: at most 250 KB each, and no saved ipywidgets state.
 
 `python .ci/notebooks.py` checks (CI runs it); `python .ci/notebooks.py --fix` strips the widget state, which
-`nbdev_clean` keeps on purpose. Progress bars are plain text (tqdm.std), so no widget state is needed to read them.
+`nbdev_clean` keeps on purpose. Progress bars are plain text (tqdm.std), so no widget state is needed to read them;
+`python .ci/rerun.py NOTEBOOK` re-runs a notebook and takes their redraws out of its outputs.
 """
 import json, sys
 from pathlib import Path
