@@ -23,8 +23,8 @@ from .unet import count_parameters
 from .vae import vae_loss
 
 # %% auto #0
-__all__ = ['training_flops_per_image', 'machine_info', 'peak_memory_mb', 'interleaved_rates', 'training_throughput',
-           'sampling_throughput', 'benchmark', 'bench_command']
+__all__ = ['training_flops_per_image', 'machine_info', 'peak_memory_mb', 'interleaved_rates', 'product_peaks',
+           'training_throughput', 'sampling_throughput', 'benchmark', 'bench_command']
 
 # %% ../nbs/12_bench.ipynb #09a74306
 def training_flops_per_image(loss_fn, batch_size: int) -> float:
@@ -35,13 +35,16 @@ def training_flops_per_image(loss_fn, batch_size: int) -> float:
 
 # %% ../nbs/12_bench.ipynb #6ba824e4
 def machine_info(device: torch.device) -> dict:
-    "CPU model, threads, device and library versions."
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path('/proc/cpuinfo').read_text().splitlines():
-            if line.startswith('model name'): cpu = line.split(':', 1)[1].strip(); break
-    except OSError: pass
-    info = {'cpu': cpu, 'cpu_count': os.cpu_count(), 'torch_threads': torch.get_num_threads(), 'device': str(device),
+    "CPU model (and on Linux its family and its vector extensions), threads, device and library versions."
+    cpu, extra = platform.processor() or platform.machine(), {}
+    try:   # "AMD EPYC" names several generations: the family and the flags tell them apart
+        fields = dict(line.split(':', 1) for line in Path('/proc/cpuinfo').read_text().split('\n\n')[0].splitlines() if ':' in line)
+        fields = {k.strip(): v.strip() for k, v in fields.items()}
+        cpu = fields.get('model name', cpu)
+        extra = {'cpu_family': fields.get('cpu family'), 'cpu_model': fields.get('model'),
+                 'cpu_vector_flags': [f for f in ('avx2', 'avx512f', 'avx512_bf16', 'amx_bf16') if f in fields.get('flags', '').split()]}
+    except (OSError, ValueError): pass
+    info = {'cpu': cpu, **extra, 'cpu_count': os.cpu_count(), 'torch_threads': torch.get_num_threads(), 'device': str(device),
             'torch': str(torch.__version__), 'python': platform.python_version()}
     if device.type == 'cuda': info['gpu'] = torch.cuda.get_device_name(device)
     return info
@@ -64,6 +67,14 @@ def interleaved_rates(steps: dict, batch_size: int, repeats: int = 3, rounds: in
             rates[name].append(batch_size * repeats / (time.perf_counter() - start))
     return {name: statistics.median(r) for name, r in rates.items()}
 
+def product_peaks(device: torch.device) -> tuple[dict, dict]:
+    "The machine's peak GFLOP/s per precision, the faster of two ways to a square matrix product, and each way's (`matmul_peak_gflops`)."
+    by_op = {'matmul': {'float32': matmul_peak_gflops(device), 'bfloat16': matmul_peak_gflops(device, torch.bfloat16, seconds=0.1)},
+             'conv1x1': {'float32': matmul_peak_gflops(device, as_convolution=True)}}
+    if bf16_pays(by_op['matmul']):   # where bfloat16 is emulated one slow product says so; a second would cost seconds more
+        by_op['conv1x1']['bfloat16'] = matmul_peak_gflops(device, torch.bfloat16, seconds=0.1, as_convolution=True)
+    return {dtype: max(op[dtype] for op in by_op.values() if dtype in op) for dtype in ('float32', 'bfloat16')}, by_op
+
 def _training_step(net: torch.nn.Module, loss_fn, device: torch.device, bf16: bool):
     "One AdamW step of `net` on `loss_fn(net)`, the forward pass and loss under bfloat16 autocast if `bf16` (as `--precision bf16` trains)."
     opt = torch.optim.AdamW(net.parameters(), lr=1e-4)
@@ -75,11 +86,11 @@ def _training_step(net: torch.nn.Module, loss_fn, device: torch.device, bf16: bo
     return run
 
 def training_throughput(model: LatentDiffusionModel, batch_size: int = 128, repeats: int = 3, rounds: int = 3) -> dict:
-    "Training img/s, GFLOP/s and share of the matmul peak of the VAE (if it has weights) and the denoiser (copies), in turns."
+    "Training img/s, GFLOP/s and share of the product peak of the VAE (if it has weights) and the denoiser (copies), in turns."
     # float32, and bfloat16 autocast where its products are the faster: each in `rounds` interleaved rounds (`interleaved_rates`)
     import copy
     device, gen = model.device, torch.Generator().manual_seed(0)
-    peaks = {'float32': matmul_peak_gflops(device), 'bfloat16': matmul_peak_gflops(device, torch.bfloat16, seconds=0.1)}
+    peaks, peaks_by_op = product_peaks(device)
     precisions = ('fp32', 'bf16') if bf16_pays(peaks) else ('fp32',)
     z = model.initial_noise(batch_size, gen).to(device)
     y = torch.randint(0, 10, (batch_size,), generator=gen).to(device)
@@ -88,7 +99,7 @@ def training_throughput(model: LatentDiffusionModel, batch_size: int = 128, repe
     if any(True for _ in model.vae.parameters()):   # the pixel model's "autoencoder" has no weights
         x = torch.rand(batch_size, 1, 32, 32, generator=gen).mul(2).sub(1).to(device)
         stages['vae'] = (model.vae, lambda net: vae_loss(net, x, generator=gen)[0])
-    result = {'batch_size': batch_size, 'peak_gflop_s': peaks, 'precisions': list(precisions)}
+    result = {'batch_size': batch_size, 'peak_gflop_s': peaks, 'peak_gflop_s_by_op': peaks_by_op, 'precisions': list(precisions)}
     for stage, (net, loss_fn) in stages.items():
         # in the trainer's layout: a model loaded on the CPU keeps channels-last weights for sampling (notebook 07)
         nets = {p: copy.deepcopy(net).train().requires_grad_(True).to(memory_format=torch.contiguous_format) for p in precisions}

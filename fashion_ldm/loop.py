@@ -11,11 +11,12 @@ from typing import Callable
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from tqdm.std import tqdm   # plain text, in a terminal and in a notebook alike
 
 # %% auto #0
 __all__ = ['EVENTS', 'MAX_SEED', 'TrainingStopped', 'Callback', 'epoch_permutation', 'count_batches', 'Loop', 'ClipGradients',
-           'SkipNonFinite', 'PoisonBatches', 'StopAfter', 'ProgressBar', 'sync_device', 'StepTimes',
+           'SkipNonFinite', 'PoisonBatches', 'StopAfter', 'ProgressBar', 'sync_device', 'StepTimes', 'square_product',
            'matmul_peak_gflops', 'bf16_pays', 'native_bf16']
 
 # %% ../nbs/00a_loop.ipynb #c8cc4771
@@ -175,13 +176,21 @@ class StepTimes(Callback):
     def __init__(self): self.times = []
     def after_step(self, loop): sync_device(loop.device); self.times.append(time.perf_counter())
 
-def matmul_peak_gflops(device: torch.device, dtype: torch.dtype = torch.float32, size: int = 1024, seconds: float = 0.5) -> float:
+def square_product(a: torch.Tensor, b: torch.Tensor, as_convolution: bool = False):
+    "A function computing `a @ b` of two square matrices: by `@`, or as a 1×1 convolution of `b`, channels last, by the weights `a`."
+    if not as_convolution: return lambda: a @ b
+    x, w = b[None, :, :, None].contiguous(memory_format=torch.channels_last), a[:, :, None, None]   # channels: b's rows
+    return lambda: F.conv2d(x, w)[0, :, :, 0]
+
+def matmul_peak_gflops(device: torch.device, dtype: torch.dtype = torch.float32, size: int = 1024, seconds: float = 0.5,
+                       as_convolution: bool = False) -> float:
     "GFLOP/s of the fastest of the `size`² matrix products in `dtype` run for `seconds` (after one warm-up): the ceiling training is compared with."
     a, b = (torch.randn(size, size, generator=torch.Generator().manual_seed(i)).to(device, dtype) for i in (0, 1))
-    a @ b; sync_device(device)
+    product = square_product(a, b, as_convolution)
+    product(); sync_device(device)
     fastest, start = float('inf'), time.perf_counter()
     while time.perf_counter() - start < seconds or fastest == float('inf'):
-        t = time.perf_counter(); a @ b; sync_device(device)
+        t = time.perf_counter(); product(); sync_device(device)
         fastest = min(fastest, time.perf_counter() - t)   # the best call: a busy moment of a shared machine lowers the mean, not the peak
     return 2 * size ** 3 / fastest / 1e9
 
