@@ -9,6 +9,7 @@ import argparse
 import math
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -173,6 +174,12 @@ def writable_path(path: str | Path, suffixes: tuple[str, ...] | None = None, ove
     folder = next(p for p in (path.parent, *path.parent.parents) if p.exists())   # the folders below it are made when writing
     if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise ValueError(f'cannot write to {path}: permission denied')
+    try:   # os.access says yes to root everywhere, and some folders (/proc) refuse new files: try, leaving nothing behind
+        if path.exists(): open(path, 'ab').close()
+        else: tempfile.NamedTemporaryFile(dir=folder, prefix='.fashion-ldm-probe-').close()
+    except OSError as e:
+        reason = 'permission denied' if isinstance(e, PermissionError) else f'no file can be created in {folder} ({e.strerror})'
+        raise ValueError(f'cannot write to {path}: {reason}') from None
     return path
 
 def run_folder(out: str | Path) -> Path:
@@ -285,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f'fashion-ldm: {e}', file=sys.stderr); return 1
     except KeyboardInterrupt:   # outside a training step (loading, encoding, sampling): nothing half-written to keep
         print('fashion-ldm: interrupted', file=sys.stderr); return 130
-    except (ValueError, FileNotFoundError, CheckpointError, DataNotFoundError) as e:   # RunFolderError is a ValueError
+    except (ValueError, OSError, CheckpointError, DataNotFoundError) as e:   # RunFolderError is a ValueError; OSError: a disk that fills up
         print(f'fashion-ldm: error: {e}', file=sys.stderr); return 2
 
 # %% ../nbs/13_cli.ipynb #c9f7eb77
