@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 
 from .ldm import LatentDiffusionModel, model_from_checkpoint
-from .loop import bf16_pays, matmul_peak_gflops, sync_device
+from .loop import adamw, bf16_pays, matmul_peak_gflops, sync_device
 from .loss import diffusion_loss
 from .solvers import SamplingConfig
 from .unet import count_parameters
@@ -77,7 +77,7 @@ def product_peaks(device: torch.device) -> tuple[dict, dict]:
 
 def _training_step(net: torch.nn.Module, loss_fn, device: torch.device, bf16: bool):
     "One AdamW step of `net` on `loss_fn(net)`, the forward pass and loss under bfloat16 autocast if `bf16` (as `--precision bf16` trains)."
-    opt = torch.optim.AdamW(net.parameters(), lr=1e-4)
+    opt = adamw(net.parameters(), device, lr=1e-4)   # the trainers' optimiser
     def run():
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
             loss = loss_fn(net).float()

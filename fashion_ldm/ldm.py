@@ -16,7 +16,7 @@ import torch.nn as nn
 from .checkpoint import CheckpointError, build_networks, read_checkpoint, write_checkpoint
 from .data import CLASS_NAMES, get_device, save_grid, show_grid, to_unit_range
 from .ema import EMA, EMAUpdate, warmup_cosine_scheduler
-from .loop import ClipGradients, Loop, ProgressBar, StopAfter, count_batches
+from .loop import ClipGradients, Loop, ProgressBar, StopAfter, adamw, count_batches
 from .loss import diffusion_loss
 from .sampling import EpsFn, guided_eps_fn
 from .solvers import SamplingConfig, sample_with
@@ -53,7 +53,7 @@ def fit_denoiser(denoiser: LatentUNetDenoiser, latents: torch.Tensor, labels: to
     gen = torch.Generator().manual_seed(seed)
     total = epochs * count_batches(len(latents), batch_size)
     total = total if max_steps is None else min(max_steps, total)
-    opt = torch.optim.AdamW(denoiser.to(device).parameters(), lr=lr, weight_decay=0.0)
+    opt = adamw(denoiser.to(device).parameters(), device, lr=lr, weight_decay=0.0)
     ema, alpha_bar = EMA(denoiser, ema_decay), schedule.alpha_bar.to(device)
     loss = lambda model, z, y: diffusion_loss(model, z, y, alpha_bar, gen, p_uncond, weighting)
     loop = Loop(denoiser, loss, (latents, labels), opt, warmup_cosine_scheduler(opt, warmup_steps, total), epochs=epochs,

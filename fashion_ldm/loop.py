@@ -17,7 +17,7 @@ from tqdm.std import tqdm   # plain text, in a terminal and in a notebook alike
 # %% auto #0
 __all__ = ['EVENTS', 'MAX_SEED', 'TrainingStopped', 'Callback', 'epoch_permutation', 'count_batches', 'Loop', 'ClipGradients',
            'SkipNonFinite', 'PoisonBatches', 'StopAfter', 'ProgressBar', 'sync_device', 'StepTimes', 'square_product',
-           'matmul_peak_gflops', 'bf16_pays', 'native_bf16']
+           'matmul_peak_gflops', 'bf16_pays', 'native_bf16', 'adamw']
 
 # %% ../nbs/00a_loop.ipynb #c8cc4771
 class TrainingStopped(Exception):
@@ -206,3 +206,7 @@ def native_bf16(device_type: str) -> bool:
     cpu = torch.device('cpu')
     peaks = {dtype: matmul_peak_gflops(cpu, getattr(torch, dtype), size=512, seconds=0.2) for dtype in ('float32', 'bfloat16')}
     return bf16_pays(peaks, margin=1.5)
+
+def adamw(params, device: torch.device | str, **kwargs) -> torch.optim.AdamW:
+    "AdamW, fused into one kernel per step where torch has one for `device` (CPU, CUDA): the same algorithm, fewer passes over memory."
+    return torch.optim.AdamW(params, fused=True if torch.device(device).type in ('cpu', 'cuda') else None, **kwargs)

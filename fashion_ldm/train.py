@@ -22,7 +22,7 @@ from .data import CLASS_NAMES, PRESETS, Preset, get_device, get_preset, save_gri
 from .ema import EMA, EMAUpdate, warmup_cosine_scheduler
 from .evaluate import FEATURE_NET, FashionClassifier, train_feature_classifier
 from .ldm import LatentDiffusionModel, clip_for, encode_dataset, one_class_per_column
-from .loop import (MAX_SEED, Callback, ClipGradients, Loop, ProgressBar, SkipNonFinite, StepTimes, StopAfter, TrainingStopped, count_batches,
+from .loop import (MAX_SEED, Callback, ClipGradients, Loop, ProgressBar, SkipNonFinite, StepTimes, StopAfter, TrainingStopped, adamw, count_batches,
                               native_bf16)
 from .loss import diffusion_loss
 from .schedule import NoiseSchedule
@@ -350,7 +350,7 @@ class Trainer:
     def _new_optimizer(self):
         p = self.cfg.p
         model, lr = (self.vae, p.vae_lr) if self.stage == 'vae' else (self.denoiser, p.diffusion_lr)
-        self.opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
+        self.opt = adamw(model.parameters(), self.device, lr=lr, weight_decay=0.0)
         total = max(1, self._epochs() * self._steps_per_epoch())
         if self.stage == 'diffusion' and self.cfg.diffusion_steps: total = min(total, self.cfg.diffusion_steps)
         self.warmup_steps = min(p.warmup_steps, total // 10 + 1)   # a short stage warms up for a tenth of its steps at most

@@ -12,7 +12,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .data import to_unit_range
-from .loop import Callback, ClipGradients, Loop, ProgressBar, count_batches
+from .loop import Callback, ClipGradients, Loop, ProgressBar, adamw, count_batches
 
 # %% auto #0
 __all__ = ['RECON_ERRORS', 'group_norm', 'ResBlock', 'reparameterize', 'base_width', 'VAE', 'kl_divergence', 'feature_distance',
@@ -189,7 +189,7 @@ def fit_vae(vae: VAE, images: torch.Tensor, epochs: int, batch_size: int = 128, 
             adversary: Adversary | None = None) -> list[float]:
     "Train `vae` on model-range `images` with `vae_loss` (and `adversary`'s critic beside it); returns the loss of every step."
     gen = torch.Generator().manual_seed(seed)
-    opt = torch.optim.AdamW(vae.to(device).parameters(), lr=lr, weight_decay=0.0)
+    opt = adamw(vae.to(device).parameters(), device, lr=lr, weight_decay=0.0)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * count_batches(len(images), batch_size), pct_start=0.1)
     if feature_net is not None: feature_net.to(device).eval().requires_grad_(False)   # frozen: the gradient only passes through it
     loss = lambda model, x: vae_loss(model, x, kl_weight, gen, recon_error, feature_net, feature_weight, adversary)[0]

@@ -1,13 +1,15 @@
 """Which levers speed up a training step on this CPU? The VAE's and the denoiser's real losses (`vae_loss`,
 `diffusion_loss`) at widths 16 (the `cpu` preset's, the widths the speed goal names) and 32, batch 128, each step
-with AdamW, in:
-  fp32                  float32, as the trainer runs on the CPU by default
+with AdamW (torch's default, one tensor group at a time, unless the mode says fused), in:
+  fp32                  float32, the trainer's precision on a CPU without native bfloat16
   channels_last         float32 with channels-last tensors
   bf16                  bfloat16 autocast, as `fashion-ldm train --precision bf16`
   bf16 + channels_last
   bf16, batch 256       twice the batch: fewer, larger products per image
   compile               torch.compile (inductor) in float32, as `--compile` does for the denoiser
   bf16 + compile
+  fp32, fused AdamW     AdamW fused into one kernel per step (notebook 00a's `adamw`, which the trainers use)
+  bf16, fused AdamW
 The modes of one network are timed in interleaved rounds by the bench's `interleaved_rates` (a round times 512 images
 of each mode, after one warm-up round) and each rate is the median over the rounds, so that a slow spell of this shared
 machine falls on all modes alike. (The committed record came from the version before it called `interleaved_rates`,
@@ -17,6 +19,8 @@ before the rounds; its seconds are recorded (inductor caches its kernels, so a s
 Run from the repository root (7 minutes on a 2-core CPU with AVX-512 BF16, where inductor had cached the width-16
 kernels; compiling a network takes up to 80 s per mode when it has not):
     python nbs/results/training_speed.py nbs/results/training_speed_MACHINE.json
+The fused modes were added after `training_speed_avx512bf16.json` was recorded; `training_speed_zen5.json` has them
+(11 minutes on the Zen 5 EPYC of notebook 12, compiling included).
 """
 import json
 import sys
@@ -26,12 +30,14 @@ from pathlib import Path
 import torch
 
 from fashion_ldm.bench import interleaved_rates, machine_info, product_peaks
+from fashion_ldm.loop import adamw
 from fashion_ldm.loss import diffusion_loss
 from fashion_ldm.schedule import NoiseSchedule
 from fashion_ldm.unet import LatentUNetDenoiser
 from fashion_ldm.vae import VAE, vae_loss
 
-MODES = ('fp32', 'channels_last', 'bf16', 'bf16 + channels_last', 'bf16, batch 256', 'compile', 'bf16 + compile')
+MODES = ('fp32', 'channels_last', 'bf16', 'bf16 + channels_last', 'bf16, batch 256', 'compile', 'bf16 + compile',
+         'fp32, fused AdamW', 'bf16, fused AdamW')
 BATCH, IMAGES_PER_ROUND, ROUNDS = 128, 512, 5
 
 
@@ -52,7 +58,7 @@ def training_step(network: str, width: int, mode: str):
         alpha_bar = NoiseSchedule.cosine(1000).alpha_bar
         model = torch.compile(net) if 'compile' in mode else net
         loss_fn = lambda: diffusion_loss(model, z, y, alpha_bar, gen, null_class=net.num_classes)
-    opt = torch.optim.AdamW(net.parameters(), lr=1e-4)
+    opt = adamw(net.parameters(), 'cpu', lr=1e-4) if 'fused' in mode else torch.optim.AdamW(net.parameters(), lr=1e-4)
     def step():
         with torch.autocast('cpu', dtype=torch.bfloat16, enabled='bf16' in mode):
             loss = loss_fn().float()
