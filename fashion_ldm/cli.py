@@ -24,7 +24,7 @@ from .ldm import DEFAULT_PRETRAINED, PRETRAINED, LatentDiffusionModel, class_lab
 from .loop import MAX_SEED, TrainingStopped
 from .pixel import save_pixel_model, train_pixel_baseline
 from .solvers import SAMPLERS, SamplingConfig
-from .train import PRECISIONS, RunConfig, RunLock, Trainer
+from .train import PRECISIONS, RunConfig, RunLock, Trainer, leave_distributed
 
 SHIPPED_NAMES = ', '.join(f"'{n}'" + (' (the default)' if n == DEFAULT_PRETRAINED else '') for n in PRETRAINED)
 
@@ -217,7 +217,8 @@ def cmd_train(args) -> int:
                                     overwrite=args.overwrite, precision=args.precision or 'auto')
         trainer = Trainer(cfg)
     final = trainer.fit()
-    print(f'wrote {final}' + ('' if final.name == FINAL_NAME else '; train the diffusion stage with --resume --stage diffusion'))
+    leave_distributed()   # under torchrun: every process, before the interpreter's shutdown (notebook 10)
+    if trainer.rank == 0: print(f'wrote {final}' + ('' if final.name == FINAL_NAME else '; train the diffusion stage with --resume --stage diffusion'))
     return 0
 
 def labelled_grid(images: torch.Tensor, labels: torch.Tensor, per_row: int, scale: int = 4):

@@ -31,9 +31,9 @@ from .vae import VAE, Adversary, PixelSpace, fit_scale_factor, vae_loss
 
 # %% auto #0
 __all__ = ['STAGES', 'FEATURE_NET_NAME', 'SPACES', 'PRECISIONS', 'RunConfig', 'RunFolderError', 'describe_run', 'clear_run',
-           'RunLock', 'StopOnSignal', 'init_distributed', 'agree_any', 'replicas_agree', 'DistributedData',
-           'LiveLossPlot', 'Checkpoints', 'MetricsLog', 'Pictures', 'EndOfSchedule', 'FitScale', 'Trainer',
-           'seconds_per_step']
+           'RunLock', 'StopOnSignal', 'init_distributed', 'leave_distributed', 'agree_any', 'replicas_agree',
+           'DistributedData', 'LiveLossPlot', 'Checkpoints', 'MetricsLog', 'Pictures', 'EndOfSchedule', 'FitScale',
+           'Trainer', 'seconds_per_step']
 
 # %% ../nbs/10_training.ipynb #0c47d00f
 STAGES = ('vae', 'diffusion', 'all')
@@ -168,6 +168,14 @@ def init_distributed(device: torch.device) -> tuple[int, int, torch.device]:
         torch.cuda.set_device(device)
     if not dist.is_initialized(): dist.init_process_group('nccl' if device.type == 'cuda' else 'gloo')
     return dist.get_rank(), world, device
+
+def leave_distributed() -> bool:
+    "Leave the process group once every process has got here, if this one joined one; whether it had."
+    # left to the interpreter's shutdown, gloo's threads can free tensors after Python is gone: an occasional SIGABRT
+    import torch.distributed as dist
+    if not (dist.is_available() and dist.is_initialized()): return False
+    dist.barrier(); dist.destroy_process_group()
+    return True
 
 def agree_any(flag: bool, world: int, device: torch.device) -> bool:
     "Whether any process raised `flag` (an all-reduce of the maximum)."
