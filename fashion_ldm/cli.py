@@ -162,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.gif', '.tif', '.tiff', '.webp')
 
 def writable_path(path: str | Path, suffixes: tuple[str, ...] | None = None, overwrite: bool = True) -> Path:
-    "`path`, after checking that a file can be written there with one of `suffixes` (and, unless `overwrite`, that none is there yet); nothing is created."
+    "`path`, after checking that a file can be written there with one of `suffixes` (and, unless `overwrite`, that none is there yet); nothing is left behind."
     text, path = str(path), Path(path)
     if not text: raise ValueError('cannot write to an empty path; give a file name')
     if path.is_dir() or text.endswith(('/', os.sep)): raise ValueError(f'cannot write to {text}: it is a folder; give a file name in it')
@@ -216,7 +216,8 @@ def cmd_train(args) -> int:
                                     download=args.download, checkpoint_every=args.checkpoint_every or 200, compile=args.compile,
                                     overwrite=args.overwrite, precision=args.precision or 'auto')
         trainer = Trainer(cfg)
-    final = trainer.fit()
+    try: final = trainer.fit()
+    except TrainingStopped: leave_distributed(); raise   # a stop all processes agreed on: they all get here
     leave_distributed()   # under torchrun: every process, before the interpreter's shutdown (notebook 10)
     if trainer.rank == 0: print(f'wrote {final}' + ('' if final.name == FINAL_NAME else '; train the diffusion stage with --resume --stage diffusion'))
     return 0
