@@ -272,10 +272,10 @@ def evaluate_command(args) -> int:
     if args.npz is not None and (given := [f"--{k.replace('_', '-')}" for k in ('checkpoint', 'sampler', 'steps', 'eta', 'guidance', 'guidance_interval')
                                if getattr(args, k, None) is not None]):
         raise ValueError(f"--npz measures the images in the file; {', '.join(given)} would sample a model: leave out one or the other")
-    model = None
-    if args.npz is None:   # the settings given, checked before the model loads, and the model before the data: a wrong name fails at once
-        SamplingConfig.from_namespace(args)
+    model = config = None   # the model and its sampling settings, when a model is sampled here
+    if args.npz is None:   # both before the data: a wrong name or setting fails at once
         model = LatentDiffusionModel.from_pretrained(args.checkpoint, args.device)
+        config = SamplingConfig.from_namespace(args, model.default_config)
     te_x, _ = load_fashion_mnist(train=False, root=args.data, download=args.download)   # the data before any sampling: missing files fail first
     if args.npz is not None: images, labels = load_npz_samples(args.npz)
     n = len(images) if args.npz is not None else args.n * len(CLASS_NAMES)
@@ -285,9 +285,7 @@ def evaluate_command(args) -> int:
     # the floor before any sampling, so that a missing training set fails first
     floor = real_data_floor(classifier, n=min(n, 60_000), reference_n=len(ref), root=args.data, seed=args.seed,
                             reference_features=ref, download=args.download)
-    config = None   # the sampling settings, when a model is sampled here
     if model is not None:
-        config = SamplingConfig.from_namespace(args, model.default_config)
         print(f'sampling: {config}')
         images, labels = model.sample('all', args.n, config, progress=True)
     model_fig = sample_metrics(classifier, images, labels, ref, args.seed)

@@ -1,6 +1,6 @@
 """Which levers speed up a training step on this CPU? The VAE's and the denoiser's real losses (`vae_loss`,
 `diffusion_loss`) at widths 16 (the `cpu` preset's, the widths the speed goal names) and 32, batch 128, each step
-with AdamW (torch's default, one tensor group at a time, unless the mode says fused), in:
+with AdamW (torch's default, one tensor at a time on the CPU, unless the mode says fused), in:
   fp32                  float32, the trainer's precision on a CPU without native bfloat16
   channels_last         float32 with channels-last tensors
   bf16                  bfloat16 autocast, as `fashion-ldm train --precision bf16`
@@ -20,7 +20,7 @@ Run from the repository root (7 minutes on a 2-core CPU with AVX-512 BF16, where
 kernels; compiling a network takes up to 80 s per mode when it has not):
     python nbs/results/training_speed.py nbs/results/training_speed_MACHINE.json
 The fused modes were added after `training_speed_avx512bf16.json` was recorded; `training_speed_zen5.json` has them
-(11 minutes on the Zen 5 EPYC of notebook 12, compiling included).
+(6 minutes on the Zen 5 EPYC of notebook 12, compiling included).
 """
 import json
 import sys
