@@ -61,10 +61,6 @@ def train_vae(out: Path, preset, images: torch.Tensor, labels: torch.Tensor, com
 def main(out: Path, minutes: float | None, data: str | None, device: str, train_images: int | None = None, adversarial: float = 0.0,
          vae_epochs: int | None = None, diffusion_steps: int | None = None, seed: int = 0, overwrite: bool = False,
          vae_only: bool = False, checkpoint_every: int = 10**9, vae_from: str | None = None) -> dict:
-    fresh = out / 'diffusion' if vae_from else out   # stage 2 alone may share OUT with the --vae-only run it continues
-    if fresh.is_dir() and any(fresh.iterdir()):
-        if not overwrite: sys.exit(f'{fresh} is not empty: choose another OUT, or pass --overwrite')
-        shutil.rmtree(fresh)   # the trainer appends to metrics.jsonl: start from an empty folder
     for name, value in (('--minutes', minutes), ('--vae-epochs', vae_epochs), ('--diffusion-steps', diffusion_steps)):
         if value is not None and value <= 0: sys.exit(f'{name} must be positive, got {value}')
     if vae_from and (vae_only or vae_epochs is not None): sys.exit('--vae-from skips the VAE stage: drop --vae-only and --vae-epochs')
@@ -72,6 +68,10 @@ def main(out: Path, minutes: float | None, data: str | None, device: str, train_
     pinned = diffusion_steps is not None if vae_from else vae_epochs is not None and (diffusion_steps is not None or vae_only)
     if pinned: minutes = None   # no budget to size the stages to
     elif minutes is None: sys.exit('give --minutes, or --vae-epochs with --diffusion-steps or --vae-only (with --vae-from: --diffusion-steps)')
+    fresh = out / 'diffusion' if vae_from else out   # stage 2 alone may share OUT with the --vae-only run it continues
+    if fresh.is_dir() and any(fresh.iterdir()):
+        if not overwrite: sys.exit(f'{fresh} is not empty: choose another OUT, or pass --overwrite')
+        shutil.rmtree(fresh)   # only once the arguments hold: the trainer appends to metrics.jsonl, so start empty
     started = time.perf_counter()
     deadline = started + (minutes or 0) * 60
     if device == 'cuda': torch.backends.cudnn.benchmark = True
