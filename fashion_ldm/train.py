@@ -240,17 +240,19 @@ class Checkpoints(Callback):
     def after_epoch(self, loop): self.trainer.save()
 
 class MetricsLog(Callback):
-    "One line of JSON per epoch in `metrics.jsonl`: mean loss, skipped steps, seconds, learning rate, precision (and the critic's mean hinge loss, when it trains)."
+    "One line of JSON per epoch in `metrics.jsonl`: mean loss, skipped steps, seconds, learning rate, precision (with a critic: its hinge loss and the term's adaptive weight)."
     order = 25
     def __init__(self, trainer: 'Trainer'): self.trainer = trainer
-    def _critic_losses(self) -> list: return self.trainer.adversary.critic_losses if self.trainer.adversary else []
-    def before_epoch(self, loop): self.t0, self.n0, self.c0 = time.time(), len(loop.losses), len(self._critic_losses())
+    def _critic(self, name: str) -> list: return getattr(self.trainer.adversary, name) if self.trainer.adversary else []
+    def before_epoch(self, loop):
+        self.t0, self.n0, self.c0, self.w0 = time.time(), len(loop.losses), len(self._critic('critic_losses')), len(self._critic('lambdas'))
     def after_epoch(self, loop):
-        losses, critic = loop.losses[self.n0:], self._critic_losses()[self.c0:]
+        losses, critic, weights = loop.losses[self.n0:], self._critic('critic_losses')[self.c0:], self._critic('lambdas')[self.w0:]
         self.trainer.log(stage=self.trainer.stage, epoch=loop.epoch, loss=sum(losses) / max(1, len(losses)),
                          bad_steps=self.trainer.guard.bad_steps, seconds=time.time() - self.t0, lr=loop.opt.param_groups[0]['lr'],
                          precision=str(loop.autocast or torch.float32).removeprefix('torch.'),
-                         **({'critic_loss': sum(critic) / len(critic)} if critic else {}))
+                         **({'critic_loss': sum(critic) / len(critic)} if critic else {}),
+                         **({'adversarial_weight': sum(weights) / len(weights)} if weights else {}))
 
 class Pictures(Callback):
     "The trainer's pictures of progress every `every` epochs and after the last."
