@@ -1,17 +1,17 @@
 """Does a stochastic sampler buy variety? Measure DDIM's eta (0: the deterministic ODE sampler, 1: as random as DDPM)
-on a shipped model at its own guidance, beside its default sampler.
+on a shipped model at its own guidance (and unguided), beside its default sampler.
 
 The denoiser loses recall below its decoder's ceiling (README), and the default sampler is deterministic: an ODE
-solver maps each starting noise to one image. Adding fresh noise at every step (eta > 0) corrects errors of the
+solver maps each starting noise to one image. Adding fresh noise at every step (eta > 0) can correct errors of the
 learned score along the way, which in diffusion papers often helps a model's coverage. Each row draws 2,000 samples
 (200 per class) with seed 2 and measures them against 2,000 training images drawn with seed 2: the same samples'
-seed and reference images as tune_guidance.py, so the default row repeats that run's row for the model's setting,
-and the test set stays untouched. Rows differ by more than notebook 09a's noise margins (recall 0.045, FID 0.48)
-before they count.
+seed and reference images as tune_guidance.py, so for the shipped model the default row repeats the row of its setting
+in guidance_tuning_default_adv3.json, and the test set stays untouched. Read differences against notebook 09a's noise
+margins (recall 0.045, precision 0.015, FID 0.48). With eta > 0 the images also depend on the sampling batch size.
 
 Run from the repository root:  python nbs/results/sampler_eta.py [MODEL [OUT]]
 MODEL is a shipped model by name (default `gpu`) or a checkpoint path; OUT defaults to nbs/results/sampler_eta.json.
-About 6 minutes for the `gpu` model on the 2-core Zen 5 CPU.
+About 10 minutes for the `gpu` model on the 2-core Zen 5 CPU.
 """
 import json
 import platform
@@ -26,10 +26,14 @@ from fashion_ldm.evaluate import extract_features, load_classifier, sample_metri
 from fashion_ldm.ldm import LatentDiffusionModel
 
 N_PER_CLASS, SEED = 200, 2
-# (label, sampler keywords): None is the model's default sampler
+# (label, sampler keywords): no keywords is the model's default sampler
 SETTINGS = [('default', {}), ('DDIM 50, eta 0', dict(sampler='ddim', steps=50, eta=0.0)),
             ('DDIM 50, eta 0.5', dict(sampler='ddim', steps=50, eta=0.5)), ('DDIM 50, eta 1', dict(sampler='ddim', steps=50, eta=1.0)),
-            ('DDIM 25, eta 1', dict(sampler='ddim', steps=25, eta=1.0)), ('DDIM 100, eta 1', dict(sampler='ddim', steps=100, eta=1.0))]
+            ('DDIM 25, eta 0', dict(sampler='ddim', steps=25, eta=0.0)), ('DDIM 25, eta 1', dict(sampler='ddim', steps=25, eta=1.0)),
+            ('DDIM 100, eta 0', dict(sampler='ddim', steps=100, eta=0.0)), ('DDIM 100, eta 1', dict(sampler='ddim', steps=100, eta=1.0)),
+            # unguided (scale 1: the conditional prediction alone), to tell eta's effect from its interplay with guidance
+            ('unguided, DDIM 50, eta 0', dict(sampler='ddim', steps=50, eta=0.0, guidance=1.0)),
+            ('unguided, DDIM 50, eta 1', dict(sampler='ddim', steps=50, eta=1.0, guidance=1.0))]
 
 
 def main(name: str = 'gpu', out: str = 'nbs/results/sampler_eta.json') -> None:
@@ -45,7 +49,8 @@ def main(name: str = 'gpu', out: str = 'nbs/results/sampler_eta.json') -> None:
         seconds = time.perf_counter() - start
         m = sample_metrics(classifier, x, y, reference, SEED)
         rows.append({'setting': label, 'sampler': kw.get('sampler', cfg.sampler), 'steps': kw.get('steps', cfg.n_steps),
-                     'eta': kw.get('eta', cfg.eta), 'seconds': round(seconds, 1), **{k: round(m[k], 4) for k in ('fid', 'precision', 'recall', 'accuracy')}})
+                     'eta': kw.get('eta', cfg.eta), 'guidance': kw.get('guidance', cfg.guidance), 'seconds': round(seconds, 1),
+                     **{k: round(m[k], 4) for k in ('fid', 'precision', 'recall', 'accuracy')}})
         print(rows[-1], flush=True)
     record = {'model': name, 'samples': 10 * N_PER_CLASS, 'seed': SEED, 'guidance': cfg.guidance, 'guidance_interval': list(cfg.guidance_interval),
               'reference': f'{10 * N_PER_CLASS} balanced training images (seed {SEED})',
