@@ -171,10 +171,12 @@ def init_distributed(device: torch.device) -> tuple[int, int, torch.device]:
 
 def leave_distributed() -> bool:
     "Leave the process group once every process has got here, if this one joined one; whether it had."
-    # left to the interpreter's shutdown, gloo's threads can free tensors after Python is gone: an occasional SIGABRT
+    # left to the interpreter's shutdown, gloo's threads can free tensors after Python is gone: an occasional SIGABRT.
+    # So the finished loops' DistributedDataParallel wrappers (kept alive by reference cycles) go first, while all is alive
+    import gc
     import torch.distributed as dist
     if not (dist.is_available() and dist.is_initialized()): return False
-    dist.barrier(); dist.destroy_process_group()
+    gc.collect(); dist.barrier(); dist.destroy_process_group()
     return True
 
 def agree_any(flag: bool, world: int, device: torch.device) -> bool:
