@@ -20,8 +20,8 @@ That margin covers the sampling's noise only. After the first pass, in which att
 `--seed 1` trained the shipped design and that variant again, to size the noise of training itself.
 
 Run from the repository root:  python nbs/results/denoiser_design.py [--steps 3000] [--seed 0] [VARIANT ...]
-(about an hour for all four on the 2-core Zen 5 CPU, half an hour for --seed 1 of two). Writes nbs/results/denoiser_design.json after each variant and
-keeps each denoiser's EMA weights in runs/denoiser_design/.
+(63 minutes for all four on the 2-core Zen 5 CPU; the second training seed, --seed 1 'shipped design' 'attention at 8x8', 30).
+Writes nbs/results/denoiser_design.json after each variant and keeps each denoiser's EMA weights in runs/denoiser_design/.
 """
 from __future__ import annotations
 
