@@ -17,10 +17,12 @@ Rule, written before the first run (loss_weighting.py's): a design at width 32 e
 at the shipped sampling beats the shipped design's by more than 0.022 (two standard deviations of a two-seed mean), with
 FID at most 0.2 worse and accuracy at least 95%. Width 48 only says whether capacity is what limits recall.
 That margin covers the sampling's noise only. After the first pass, in which attention at 8x8 came within 0.004 of it,
-`--seed 1` trained the shipped design and that variant again, to size the noise of training itself.
+`--seed 1` trained the shipped design and that variant again, to size the noise of training itself, and then two blocks per
+level, which leaned the most without guidance.
 
 Run from the repository root:  python nbs/results/denoiser_design.py [--steps 3000] [--seed 0] [VARIANT ...]
-(63 minutes for all four on the 2-core Zen 5 CPU; the second training seed, --seed 1 'shipped design' 'attention at 8x8', 30).
+(63 minutes for all four on the 2-core Zen 5 CPU; the second training seeds: --seed 1 'shipped design' 'attention at 8x8', 30,
+and --seed 1 'two blocks per level', 15).
 Writes nbs/results/denoiser_design.json after each variant and keeps each denoiser's EMA weights in runs/denoiser_design/.
 """
 from __future__ import annotations
