@@ -48,14 +48,14 @@ def fit_denoiser(denoiser: LatentUNetDenoiser, latents: torch.Tensor, labels: to
                  epochs: int, batch_size: int = 128, lr: float = 1e-3, warmup_steps: int = 200,
                  ema_decay: float = 0.999, device: torch.device | str = 'cpu', seed: int = 0,
                  weighting: str = 'noise_level', p_uncond: float = 0.1, max_steps: int | None = None,
-                 callbacks=(), autocast: torch.dtype | None = None) -> tuple[EMA, list[float]]:
+                 callbacks=(), autocast: torch.dtype | None = None, cos_weight: float = 0.1) -> tuple[EMA, list[float]]:
     "Train `denoiser` on clean latents for `epochs` (or `max_steps`), under `autocast` if given; returns its EMA and every step's loss."
     gen = torch.Generator().manual_seed(seed)
     total = epochs * count_batches(len(latents), batch_size)
     total = total if max_steps is None else min(max_steps, total)
     opt = adamw(denoiser.to(device).parameters(), device, lr=lr, weight_decay=0.0)
     ema, alpha_bar = EMA(denoiser, ema_decay), schedule.alpha_bar.to(device)
-    loss = lambda model, z, y: diffusion_loss(model, z, y, alpha_bar, gen, p_uncond, weighting)
+    loss = lambda model, z, y: diffusion_loss(model, z, y, alpha_bar, gen, p_uncond, weighting, cos_weight)
     loop = Loop(denoiser, loss, (latents, labels), opt, warmup_cosine_scheduler(opt, warmup_steps, total), epochs=epochs,
                 batch_size=batch_size, seed=seed, device=device, autocast=autocast,
                 callbacks=[ClipGradients(1.0), EMAUpdate(ema), StopAfter(max_steps), ProgressBar('diffusion'), *callbacks]).fit()
