@@ -41,16 +41,16 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from denoiser_levers import FIGURES, N_PER_CLASS, SEEDS, measure as measure_per_seed   # the script beside this one
 
 from fashion_ldm.bench import machine_info
 from fashion_ldm.data import balanced_subset, load_fashion_mnist, to_model_range
-from fashion_ldm.evaluate import RESULTS_DIR, extract_features, load_classifier, sample_metrics, unit_images
+from fashion_ldm.evaluate import RESULTS_DIR, extract_features, load_classifier, unit_images
 from fashion_ldm.ldm import LatentDiffusionModel, encode_dataset, fit_denoiser
 from fashion_ldm.unet import LatentUNetDenoiser, SelfAttention2d, count_parameters
 from fashion_ldm.vae import ResBlock
 
-SEEDS, N_PER_CLASS, BATCH, LR, WARMUP, EMA_DECAY = (2, 3), 200, 256, 1e-3, 200, 0.999
-FIGURES = ('fid', 'precision', 'recall', 'accuracy')
+BATCH, LR, WARMUP, EMA_DECAY = 256, 1e-3, 200, 0.999
 
 
 class DesignVariant(LatentUNetDenoiser):
@@ -65,7 +65,9 @@ class DesignVariant(LatentUNetDenoiser):
 
     def forward(self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         e = self.embed(t, y)
-        more = lambda blocks, h: h if not blocks else more(blocks[1:], blocks[0](h, e))
+        def more(blocks: nn.ModuleList, h: torch.Tensor) -> torch.Tensor:
+            for block in blocks: h = block(h, e)
+            return h
         h1 = self.down1_attn(more(self.down1_more, self.down1(self.conv_in(x), e)))                    # 8x8
         h2 = self.down2_attn(more(self.down2_more, self.down2(self.pool1(h1), e)))                      # 4x4
         h = self.mid2(self.mid_attn(self.mid1(self.pool2(h2), e)), e)                                   # 2x2
@@ -83,12 +85,8 @@ LOSS_CHANGES = {'no cosine term': {'cos_weight': 0.0}}   # fit_denoiser keywords
 
 
 def measure(model: LatentDiffusionModel, classifier, references: dict, **changes) -> dict:
-    "Figures of 2,000 samples per seed at the model's default sampling with `changes`, and their mean over seeds."
-    per_seed = {}
-    for seed, reference in references.items():
-        images, labels = model.sample('all', N_PER_CLASS, model.default_config.replace(seed=seed, **changes))
-        m = sample_metrics(classifier, images, labels, reference, seed)
-        per_seed[f'seed {seed}'] = {k: round(m[k], 4) for k in FIGURES}
+    "denoiser_levers.py's figures per seed, and their mean over seeds."
+    per_seed = measure_per_seed(model, classifier, references, **changes)
     return {'mean': {k: round(sum(s[k] for s in per_seed.values()) / len(per_seed), 4) for k in FIGURES}, **per_seed}
 
 
